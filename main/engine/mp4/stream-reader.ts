@@ -1,0 +1,99 @@
+/**
+ * Splits a fragmented-MP4 byte stream (ffmpeg's stdout) into its init segment
+ * and its fragments, without copying more than once per box.
+ */
+import { readBoxHeader, Mp4Error } from './boxes.ts';
+import { parseInit, type InitInfo } from './init.ts';
+import { parseMoof, type FragmentInfo } from './fragment.ts';
+
+export interface Fragment {
+  /** The moof box followed by its mdat box: one self-contained media fragment. */
+  bytes: Buffer;
+  /** Length of the moof part of `bytes`. */
+  moofLength: number;
+  info: FragmentInfo;
+}
+
+export interface StreamReaderEvents {
+  onInit(init: Buffer, info: InitInfo): void;
+  onFragment(fragment: Fragment): void;
+}
+
+/** Largest single box accepted from ffmpeg; a bigger one means a broken stream. */
+const MAX_BOX = 64 * 1024 * 1024;
+
+export class Mp4StreamReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private ftyp: Buffer | null = null;
+  private init: InitInfo | null = null;
+  private pendingMoof: Buffer | null = null;
+
+  constructor(private readonly events: StreamReaderEvents) {}
+
+  get initInfo(): InitInfo | null {
+    return this.init;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      const box = this.nextBox();
+      if (!box) return;
+      this.handle(box);
+    }
+  }
+
+  private nextBox(): Buffer | null {
+    if (this.buffered < 8) return null;
+    const head = this.peek(Math.min(16, this.buffered));
+    const header = readBoxHeader(head, 0);
+    if (!header) return null;
+    if (header.size === 0 || header.size > MAX_BOX) throw new Mp4Error(`unexpected box size ${header.size} (${header.type})`);
+    if (this.buffered < header.size) return null;
+    return this.take(header.size);
+  }
+
+  private handle(box: Buffer): void {
+    const type = box.toString('latin1', 4, 8);
+    switch (type) {
+      case 'ftyp':
+        this.ftyp = Buffer.from(box); // copy: do not pin the chunk it came in
+        return;
+      case 'moov': {
+        const init = this.ftyp ? Buffer.concat([this.ftyp, box]) : box;
+        this.init = parseInit(init);
+        this.events.onInit(init, this.init);
+        return;
+      }
+      case 'moof':
+        this.pendingMoof = box;
+        return;
+      case 'mdat': {
+        if (!this.pendingMoof || !this.init) return; // mdat without moof: not a fragment we can use
+        const moof = this.pendingMoof;
+        this.pendingMoof = null;
+        const info = parseMoof(moof, this.init);
+        this.events.onFragment({ bytes: Buffer.concat([moof, box]), moofLength: moof.length, info });
+        return;
+      }
+      default:
+        return; // styp, sidx, free, mfra...: not needed
+    }
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
+    return Buffer.concat(this.chunks).subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const box = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered = rest.length;
+    return box;
+  }
+}

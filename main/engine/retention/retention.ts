@@ -1,0 +1,184 @@
+/**
+ * Retention: decides which footage goes, oldest first, so recording never
+ * stops for lack of space.
+ *
+ *  1. Age: each camera's segments older than its max age.
+ *  2. Space: while footage exceeds the global disk budget, or the recordings
+ *     volume has less free space than the floor, the globally oldest segments.
+ *     Each camera's newest segment always stays, and footage under a hold (a
+ *     running export) is never touched.
+ * Whatever goes before its camera's age limit is logged and counted
+ * (early_deletions) so the UI can say so honestly.
+ */
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Store, SegmentRow } from '../storage/store.ts';
+
+export interface RetentionLimits {
+  diskBudgetBytes: number | null;
+  freeSpaceFloorBytes: number;
+}
+
+export interface RetentionReport {
+  ageDeleted: number;
+  spaceDeleted: number;
+  earlyDeleted: number;
+  bytesFreed: number;
+  problem: string | null;
+}
+
+interface Hold {
+  cameraId: number;
+  from: number;
+  to: number;
+}
+
+const BATCH = 200;
+const DAY_MS = 24 * 3600 * 1000;
+
+export class RetentionService {
+  private readonly holds = new Map<number, Hold>();
+  private nextHold = 1;
+  private timer: NodeJS.Timeout | null = null;
+  private pending: NodeJS.Timeout | null = null;
+  private lastProblem: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly limits: () => RetentionLimits,
+    /** The free-space reading; injected so tests can simulate a filling disk. */
+    private readonly volume: () => { freeBytes: number; totalBytes: number } = () => store.volume(),
+  ) {}
+
+  get problem(): string | null {
+    return this.lastProblem;
+  }
+
+  private stopped = false;
+
+  start(intervalMs = 30_000): void {
+    this.stopped = false;
+    this.runOnce();
+    this.timer = setInterval(() => this.runOnce(), intervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
+    this.timer = this.pending = null;
+  }
+
+  /** Called after each new segment: runs soon, at most once per `delayMs`. */
+  poke(delayMs = 250): void {
+    if (this.pending || this.stopped) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.runOnce();
+    }, delayMs);
+  }
+
+  /** Protects one camera's footage in [from, to) until the returned release is called. */
+  hold(cameraId: number, from: number, to: number): () => void {
+    const id = this.nextHold++;
+    this.holds.set(id, { cameraId, from, to });
+    return () => this.holds.delete(id);
+  }
+
+  private isHeld(s: SegmentRow): boolean {
+    for (const h of this.holds.values()) if (h.cameraId === s.cameraId && s.start < h.to && s.end > h.from) return true;
+    return false;
+  }
+
+  runOnce(): RetentionReport {
+    const report: RetentionReport = { ageDeleted: 0, spaceDeleted: 0, earlyDeleted: 0, bytesFreed: 0, problem: null };
+    try {
+      this.byAge(report);
+      this.bySpace(report);
+    } catch (err) {
+      report.problem = `retention failed: ${(err as Error).message}`;
+      this.log.error(report.problem);
+    }
+    if (report.ageDeleted || report.spaceDeleted) this.store.pruneEmptyFolders();
+    this.lastProblem = report.problem;
+    return report;
+  }
+
+  private byAge(report: RetentionReport): void {
+    const now = this.clock.now();
+    for (const camera of this.store.listCameras()) {
+      if (camera.maxAgeMs === null) continue;
+      for (;;) {
+        const due = this.store.segmentsEndedBefore(camera.id, now - camera.maxAgeMs, BATCH).filter((s) => !this.isHeld(s));
+        if (!due.length) break;
+        report.bytesFreed += this.store.deleteSegments(due.map((s) => s.id));
+        report.ageDeleted += due.length;
+        if (due.length < BATCH) break;
+      }
+    }
+  }
+
+  private overBy(): { reason: 'budget' | 'free-space'; bytes: number } | null {
+    const { diskBudgetBytes, freeSpaceFloorBytes } = this.limits();
+    const used = this.store.totalBytes();
+    if (diskBudgetBytes !== null && used > diskBudgetBytes) return { reason: 'budget', bytes: used - diskBudgetBytes };
+    const { freeBytes } = this.volume();
+    if (freeBytes < freeSpaceFloorBytes) return { reason: 'free-space', bytes: freeSpaceFloorBytes - freeBytes };
+    return null;
+  }
+
+  private bySpace(report: RetentionReport): void {
+    const now = this.clock.now();
+    const cameras = new Map(this.store.listCameras().map((c) => [c.id, c]));
+    const early = new Map<number, { segments: number; bytes: number; oldest: number; reason: 'budget' | 'free-space' }>();
+    let over = this.overBy();
+    while (over) {
+      const newest = this.store.newestSegmentPerCamera();
+      let need = over.bytes;
+      const victims: SegmentRow[] = [];
+      for (const s of this.store.oldestSegments(BATCH + this.holds.size * BATCH)) {
+        if (newest.get(s.cameraId) === s.id || this.isHeld(s)) continue;
+        victims.push(s);
+        need -= s.bytes;
+        // For the free-space floor, unlinking is what frees space: go in small steps.
+        if (need <= 0) break;
+      }
+      if (!victims.length) {
+        report.problem =
+          over.reason === 'budget'
+            ? 'The disk budget is smaller than the newest footage of every camera; raise the budget.'
+            : 'The recordings disk is full and nothing more can be deleted; recording may fail. Free space or choose another folder.';
+        break;
+      }
+      report.bytesFreed += this.store.deleteSegments(victims.map((s) => s.id));
+      report.spaceDeleted += victims.length;
+      for (const s of victims) {
+        const cam = cameras.get(s.cameraId);
+        if (!cam?.maxAgeMs || s.end <= now - cam.maxAgeMs) continue; // it was due anyway
+        const e = early.get(s.cameraId) ?? { segments: 0, bytes: 0, oldest: s.start, reason: over.reason };
+        e.segments++;
+        e.bytes += s.bytes;
+        e.oldest = Math.min(e.oldest, s.start);
+        early.set(s.cameraId, e);
+      }
+      over = this.overBy();
+    }
+    for (const [cameraId, e] of early) {
+      report.earlyDeleted += e.segments;
+      this.store.recordEarlyDeletion({ cameraId, segments: e.segments, bytes: e.bytes, oldestMs: e.oldest, reason: e.reason });
+      const cam = cameras.get(cameraId);
+      this.log.warn(
+        `retention: deleted ${e.segments} segment(s) (${(e.bytes / 1e6).toFixed(1)} MB) of camera ${cameraId} ` +
+          `before its ${((cam?.maxAgeMs ?? 0) / DAY_MS).toFixed(1)}-day limit to respect the ${e.reason === 'budget' ? 'disk budget' : 'free-space floor'}`,
+      );
+    }
+  }
+
+  /** How many days of footage a camera keeps right now. */
+  daysKept(oldestStart: number | null): number {
+    if (oldestStart === null) return 0;
+    return Math.max(0, (this.clock.now() - oldestStart) / DAY_MS);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Opens the SQLite index and brings its schema up to date.
+ *
+ * Migrations are the numbered, commented SQL files in ./schema; the database's
+ * `user_version` says how many have run. Each migration runs in a transaction,
+ * so a crash mid-migration leaves the previous version intact.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+/** Where the .sql files are: beside this module in source, or copied beside the bundle when packaged. */
+function schemaDir(): string {
+  const candidates = [
+    fileURLToPath(new URL('./schema/', import.meta.url)),
+    fileURLToPath(new URL('./schema/', new URL('.', import.meta.url))),
+    process.env.KEEPWATCH_SCHEMA_DIR ?? '',
+  ];
+  const found = candidates.find((dir) => dir && existsSync(join(dir, '001_initial.sql')));
+  if (!found) throw new Error('Keepwatch schema files are missing (expected schema/001_initial.sql beside the storage module)');
+  return found;
+}
+
+export function listMigrations(): { version: number; name: string; sql: string }[] {
+  const dir = schemaDir();
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+    .sort()
+    .map((name) => ({ version: Number(name.slice(0, 3)), name, sql: readFileSync(join(dir, name), 'utf8') }));
+}
+
+export function openDatabase(file: string): Db {
+  const db = new Database(file);
+  // WAL: readers never block the recorder's inserts; NORMAL sync is safe with WAL
+  // (a power cut can lose the last transactions, never corrupt the file), and the
+  // footage itself is fsynced before its row is written.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Another connection (a CLI, a test) may briefly hold the write lock.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const migrations = listMigrations();
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`this database was written by a newer Keepwatch (schema ${current}, this version knows ${latest})`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

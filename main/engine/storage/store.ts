@@ -1,0 +1,494 @@
+/**
+ * The storage module: the only code that touches the SQLite index or the
+ * recordings folder. Everything else asks it.
+ */
+import { mkdirSync, readdirSync, rmdirSync, statfsSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { openDatabase, type Db } from './database.ts';
+import type { Clock } from '../clock.ts';
+
+export type CameraSource = 'rtsp' | 'onvif' | 'test-pattern';
+export type StreamKind = 'main' | 'sub';
+
+export interface CameraRow {
+  id: number;
+  name: string;
+  enabled: boolean;
+  source: CameraSource;
+  credentials: Buffer | null;
+  maxAgeMs: number | null;
+  createdAt: number;
+}
+
+export interface StreamRow {
+  id: number;
+  cameraId: number;
+  kind: StreamKind;
+  url: string;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  audioCodec: string | null;
+}
+
+export interface SegmentRow {
+  id: number;
+  cameraId: number;
+  streamId: number;
+  runId: number;
+  seq: number;
+  start: number;
+  end: number;
+  bytes: number;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  file: string;
+  recovered: boolean;
+}
+
+export type NewSegment = Omit<SegmentRow, 'id'>;
+
+const SEGMENT_COLUMNS = `id, camera_id AS cameraId, stream_id AS streamId, run_id AS runId, seq,
+  start_ms AS start, end_ms AS end, bytes, codec, width, height, file, recovered`;
+
+interface RawSegment extends Omit<SegmentRow, 'recovered'> {
+  recovered: number;
+}
+const toSegment = (r: RawSegment): SegmentRow => ({ ...r, recovered: r.recovered === 1 });
+
+/** Segment file names: c<camera>/<yyyy-mm-dd>/r<run>-<seq>.mp4 (UTC date of the segment's start). */
+const SEGMENT_FILE = /^c(\d+)\/(\d{4}-\d{2}-\d{2})\/r(\d+)-(\d{6})\.mp4$/;
+
+export function parseSegmentFileName(rel: string): { cameraId: number; runId: number; seq: number } | null {
+  const m = SEGMENT_FILE.exec(rel);
+  return m ? { cameraId: Number(m[1]), runId: Number(m[3]), seq: Number(m[4]) } : null;
+}
+
+export class Store {
+  readonly recordingsRoot: string;
+  private totalBytesCache: number;
+
+  private constructor(
+    readonly db: Db,
+    recordingsRoot: string,
+    private readonly clock: Clock,
+  ) {
+    this.recordingsRoot = resolve(recordingsRoot);
+    mkdirSync(this.recordingsRoot, { recursive: true });
+    this.totalBytesCache = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments').get() as { n: number }).n;
+  }
+
+  static open(opts: { databaseFile: string; recordingsRoot: string; clock: Clock }): Store {
+    return new Store(openDatabase(opts.databaseFile), opts.recordingsRoot, opts.clock);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---------------------------------------------------------------- cameras
+
+  insertCamera(c: {
+    name: string;
+    enabled: boolean;
+    source: CameraSource;
+    credentials: Buffer | null;
+    maxAgeMs: number | null;
+    streams: { kind: StreamKind; url: string }[];
+  }): number {
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = this.db
+        .prepare('INSERT INTO cameras (name, enabled, source, credentials, max_age_ms, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(c.name, c.enabled ? 1 : 0, c.source, c.credentials, c.maxAgeMs, this.clock.now());
+      const id = Number(lastInsertRowid);
+      for (const s of c.streams) this.db.prepare('INSERT INTO streams (camera_id, kind, url) VALUES (?, ?, ?)').run(id, s.kind, s.url);
+      return id;
+    })();
+  }
+
+  updateCamera(
+    id: number,
+    patch: Partial<Pick<CameraRow, 'name' | 'enabled' | 'source' | 'credentials' | 'maxAgeMs'>>,
+  ): void {
+    const columns: Record<string, string> = {
+      name: 'name',
+      enabled: 'enabled',
+      source: 'source',
+      credentials: 'credentials',
+      maxAgeMs: 'max_age_ms',
+    };
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined || !(key in columns)) continue;
+      sets.push(`${columns[key]} = ?`);
+      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+    }
+    if (sets.length) this.db.prepare(`UPDATE cameras SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  /** Sets a stream's URL, creating the stream, or removes it when url is null. A new URL forgets the old codec info. */
+  setStreamUrl(cameraId: number, kind: StreamKind, url: string | null): void {
+    if (url === null) {
+      this.db.prepare('DELETE FROM streams WHERE camera_id = ? AND kind = ?').run(cameraId, kind);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO streams (camera_id, kind, url) VALUES (?, ?, ?)
+         ON CONFLICT (camera_id, kind) DO UPDATE SET url = excluded.url,
+           codec = NULL, width = NULL, height = NULL, audio_codec = NULL
+         WHERE streams.url <> excluded.url`,
+      )
+      .run(cameraId, kind, url);
+  }
+
+  getCamera(id: number): CameraRow | null {
+    const row = this.db
+      .prepare(
+        `SELECT id, name, enabled, source, credentials, max_age_ms AS maxAgeMs, created_at AS createdAt
+         FROM cameras WHERE id = ?`,
+      )
+      .get(id) as (Omit<CameraRow, 'enabled'> & { enabled: number }) | undefined;
+    return row ? { ...row, enabled: row.enabled === 1 } : null;
+  }
+
+  listCameras(): CameraRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, name, enabled, source, credentials, max_age_ms AS maxAgeMs, created_at AS createdAt
+         FROM cameras ORDER BY id`,
+      )
+      .all() as (Omit<CameraRow, 'enabled'> & { enabled: number })[];
+    return rows.map((r) => ({ ...r, enabled: r.enabled === 1 }));
+  }
+
+  /**
+   * Removes a camera with its streams, runs and segment rows; its files are
+   * queued in `garbage` in the same transaction and unlinked afterwards.
+   */
+  deleteCamera(id: number): void {
+    this.db.transaction(() => {
+      const removed = this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments WHERE camera_id = ?').get(id) as {
+        n: number;
+      };
+      this.db
+        .prepare('INSERT OR IGNORE INTO garbage (file, queued_at) SELECT file, ? FROM segments WHERE camera_id = ?')
+        .run(this.clock.now(), id);
+      this.db.prepare('DELETE FROM cameras WHERE id = ?').run(id);
+      this.totalBytesCache -= removed.n;
+    })();
+    this.collectGarbage();
+  }
+
+  listStreams(cameraId: number): StreamRow[] {
+    return this.db
+      .prepare(
+        `SELECT id, camera_id AS cameraId, kind, url, codec, width, height, audio_codec AS audioCodec
+         FROM streams WHERE camera_id = ? ORDER BY kind`,
+      )
+      .all(cameraId) as StreamRow[];
+  }
+
+  updateStreamInfo(streamId: number, info: { codec: string | null; width: number | null; height: number | null; audioCodec?: string | null }): void {
+    this.db
+      .prepare('UPDATE streams SET codec = ?, width = ?, height = ?, audio_codec = COALESCE(?, audio_codec) WHERE id = ?')
+      .run(info.codec, info.width, info.height, info.audioCodec ?? null, streamId);
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  startRun(streamId: number): number {
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO runs (stream_id, started_at) VALUES (?, ?)')
+      .run(streamId, this.clock.now());
+    return Number(lastInsertRowid);
+  }
+
+  endRun(runId: number, reason: string): void {
+    this.db.prepare('UPDATE runs SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL').run(this.clock.now(), reason, runId);
+  }
+
+  runStream(runId: number): { streamId: number; cameraId: number } | null {
+    return (
+      (this.db
+        .prepare('SELECT r.stream_id AS streamId, s.camera_id AS cameraId FROM runs r JOIN streams s ON s.id = r.stream_id WHERE r.id = ?')
+        .get(runId) as { streamId: number; cameraId: number } | undefined) ?? null
+    );
+  }
+
+  // ---------------------------------------------------------------- segment files
+
+  /** Relative file name for a new segment, creating its folder. */
+  newSegmentFile(cameraId: number, runId: number, seq: number, startMs: number): string {
+    const day = new Date(startMs).toISOString().slice(0, 10);
+    const rel = `c${cameraId}/${day}/r${runId}-${String(seq).padStart(6, '0')}.mp4`;
+    mkdirSync(join(this.recordingsRoot, `c${cameraId}`, day), { recursive: true });
+    return rel;
+  }
+
+  /** Absolute path of a file name that came from the index (never from a client). */
+  absolutePath(rel: string): string {
+    const abs = resolve(this.recordingsRoot, rel);
+    if (!abs.startsWith(this.recordingsRoot + sep)) throw new Error(`refusing a path outside the recordings folder: ${rel}`);
+    return abs;
+  }
+
+  /** Every segment file on disk, as relative names (files that do not look like segments are ignored). */
+  listSegmentFilesOnDisk(): string[] {
+    const out: string[] = [];
+    for (const cam of safeReaddir(this.recordingsRoot)) {
+      if (!/^c\d+$/.test(cam)) continue;
+      for (const day of safeReaddir(join(this.recordingsRoot, cam))) {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) continue;
+        for (const f of safeReaddir(join(this.recordingsRoot, cam, day))) {
+          const rel = `${cam}/${day}/${f}`;
+          if (SEGMENT_FILE.test(rel)) out.push(rel);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Removes empty day folders (after retention) so the tree does not grow forever. */
+  pruneEmptyFolders(): void {
+    for (const cam of safeReaddir(this.recordingsRoot)) {
+      if (!/^c\d+$/.test(cam)) continue;
+      for (const day of safeReaddir(join(this.recordingsRoot, cam))) {
+        const dir = join(this.recordingsRoot, cam, day);
+        if (safeReaddir(dir).length > 0) continue;
+        try {
+          rmdirSync(dir);
+        } catch {
+          // a recorder just created it again: fine
+        }
+      }
+    }
+  }
+
+  /** fsync a finished file and its folder, so its row never points at data still in the page cache. */
+  syncFile(rel: string): void {
+    const abs = this.absolutePath(rel);
+    for (const p of [abs, join(abs, '..')]) {
+      const fd = openSync(p, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  volume(): { freeBytes: number; totalBytes: number } {
+    const s = statfsSync(this.recordingsRoot);
+    return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  }
+
+  // ---------------------------------------------------------------- segments
+
+  insertSegment(s: NewSegment): number {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO segments (camera_id, stream_id, run_id, seq, start_ms, end_ms, bytes, codec, width, height, file, recovered)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.cameraId, s.streamId, s.runId, s.seq, s.start, s.end, s.bytes, s.codec, s.width, s.height, s.file, s.recovered ? 1 : 0);
+    this.totalBytesCache += s.bytes;
+    return Number(lastInsertRowid);
+  }
+
+  getSegment(id: number): SegmentRow | null {
+    const row = this.db.prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE id = ?`).get(id) as RawSegment | undefined;
+    return row ? toSegment(row) : null;
+  }
+
+  /** Segments of one camera overlapping [from, to), oldest first. */
+  querySegments(cameraId: number, from: number, to: number): SegmentRow[] {
+    // start_ms is indexed; a segment starting before `from` can still overlap
+    // it, so look back by the longest segment (bounded, so the index is used).
+    const lookBack = this.longestSegmentMs();
+    return (
+      this.db
+        .prepare(
+          `SELECT ${SEGMENT_COLUMNS} FROM segments
+           WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND end_ms > ?
+           ORDER BY start_ms`,
+        )
+        .all(cameraId, from - lookBack, to, from) as RawSegment[]
+    ).map(toSegment);
+  }
+
+  private longestCache: { at: number; value: number } | null = null;
+  private longestSegmentMs(): number {
+    const now = this.clock.now();
+    if (!this.longestCache || now - this.longestCache.at > 60_000) {
+      const row = this.db.prepare('SELECT COALESCE(MAX(end_ms - start_ms), 0) AS n FROM segments').get() as { n: number };
+      this.longestCache = { at: now, value: Math.max(row.n, 15 * 60_000) };
+    }
+    return this.longestCache.value;
+  }
+
+  noteSegmentLength(ms: number): void {
+    if (this.longestCache && ms > this.longestCache.value) this.longestCache.value = ms;
+  }
+
+  lastSegmentOfRun(runId: number): SegmentRow | null {
+    const row = this.db
+      .prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE run_id = ? ORDER BY seq DESC LIMIT 1`)
+      .get(runId) as RawSegment | undefined;
+    return row ? toSegment(row) : null;
+  }
+
+  segmentByRunSeq(runId: number, seq: number): SegmentRow | null {
+    const row = this.db
+      .prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE run_id = ? AND seq = ?`)
+      .get(runId, seq) as RawSegment | undefined;
+    return row ? toSegment(row) : null;
+  }
+
+  lastEndOfStream(streamId: number): number | null {
+    const row = this.db.prepare('SELECT MAX(end_ms) AS n FROM segments WHERE stream_id = ?').get(streamId) as { n: number | null };
+    return row.n;
+  }
+
+  cameraStorage(cameraId: number): { segments: number; bytes: number; oldestStart: number | null } {
+    return this.db
+      .prepare('SELECT COUNT(*) AS segments, COALESCE(SUM(bytes), 0) AS bytes, MIN(start_ms) AS oldestStart FROM segments WHERE camera_id = ?')
+      .get(cameraId) as { segments: number; bytes: number; oldestStart: number | null };
+  }
+
+  totalBytes(): number {
+    return this.totalBytesCache;
+  }
+
+  /** The oldest segments of all cameras (retention's budget order). */
+  oldestSegments(limit: number): SegmentRow[] {
+    return (this.db.prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments ORDER BY start_ms LIMIT ?`).all(limit) as RawSegment[]).map(toSegment);
+  }
+
+  /** Segments of one camera that ended before `before` (retention's age order). */
+  segmentsEndedBefore(cameraId: number, before: number, limit: number): SegmentRow[] {
+    return (
+      this.db
+        .prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE camera_id = ? AND start_ms < ? AND end_ms <= ? ORDER BY start_ms LIMIT ?`)
+        .all(cameraId, before, before, limit) as RawSegment[]
+    ).map(toSegment);
+  }
+
+  /** camera id → id of its newest segment (retention always keeps it). */
+  newestSegmentPerCamera(): Map<number, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.camera_id AS cameraId,
+           (SELECT id FROM segments s WHERE s.camera_id = c.camera_id ORDER BY start_ms DESC LIMIT 1) AS id
+         FROM (SELECT id AS camera_id FROM cameras) c`,
+      )
+      .all() as { cameraId: number; id: number | null }[];
+    return new Map(rows.filter((r) => r.id !== null).map((r) => [r.cameraId, r.id as number]));
+  }
+
+  /** Every indexed file name (start-up reconciliation). */
+  indexedFiles(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.db.prepare('SELECT id, file FROM segments').iterate() as Iterable<{ id: number; file: string }>) {
+      out.set(r.file, r.id);
+    }
+    return out;
+  }
+
+  /**
+   * Deletes segment rows and queues their files for unlinking, atomically;
+   * then unlinks. Returns the bytes freed.
+   */
+  deleteSegments(ids: number[]): number {
+    if (!ids.length) return 0;
+    const freed = this.db.transaction(() => {
+      let bytes = 0;
+      const get = this.db.prepare('SELECT file, bytes FROM segments WHERE id = ?');
+      const queue = this.db.prepare('INSERT OR IGNORE INTO garbage (file, queued_at) VALUES (?, ?)');
+      const del = this.db.prepare('DELETE FROM segments WHERE id = ?');
+      const now = this.clock.now();
+      for (const id of ids) {
+        const row = get.get(id) as { file: string; bytes: number } | undefined;
+        if (!row) continue;
+        queue.run(row.file, now);
+        del.run(id);
+        bytes += row.bytes;
+      }
+      return bytes;
+    })();
+    this.totalBytesCache -= freed;
+    this.collectGarbage();
+    return freed;
+  }
+
+  /** Deletes index rows whose files vanished (no garbage entry needed: there is nothing to unlink). */
+  forgetSegments(ids: number[]): void {
+    const del = this.db.prepare('DELETE FROM segments WHERE id = ? RETURNING bytes');
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const row = del.get(id) as { bytes: number } | undefined;
+        if (row) this.totalBytesCache -= row.bytes;
+      }
+    })();
+  }
+
+  /** Queues a file that has no row (unplayable leftovers) for deletion. */
+  discardFile(rel: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO garbage (file, queued_at) VALUES (?, ?)').run(rel, this.clock.now());
+    this.collectGarbage();
+  }
+
+  /** Unlinks every queued file, then forgets it. Safe to run at any time, and at start-up. */
+  collectGarbage(): number {
+    const rows = this.db.prepare('SELECT file FROM garbage').all() as { file: string }[];
+    const done = this.db.prepare('DELETE FROM garbage WHERE file = ?');
+    let n = 0;
+    for (const { file } of rows) {
+      try {
+        unlinkSync(this.absolutePath(file));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') continue; // retry next time
+      }
+      done.run(file);
+      n++;
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  getSetting<T>(key: string, fallback: T): T {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : fallback;
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, JSON.stringify(value));
+  }
+
+  // ---------------------------------------------------------------- early deletions
+
+  recordEarlyDeletion(e: { cameraId: number; segments: number; bytes: number; oldestMs: number; reason: 'budget' | 'free-space' }): void {
+    this.db
+      .prepare('INSERT INTO early_deletions (at_ms, camera_id, segments, bytes, oldest_ms, reason) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(this.clock.now(), e.cameraId, e.segments, e.bytes, e.oldestMs, e.reason);
+  }
+
+  earlyDeletionSummary(): { segments: number; bytes: number; lastAt: number | null } {
+    return this.db
+      .prepare('SELECT COALESCE(SUM(segments), 0) AS segments, COALESCE(SUM(bytes), 0) AS bytes, MAX(at_ms) AS lastAt FROM early_deletions')
+      .get() as { segments: number; bytes: number; lastAt: number | null };
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
