@@ -1,0 +1,66 @@
+/**
+ * Headless Keepwatch: the engine plus the HTTP/WebSocket transport, serving
+ * the same UI as the desktop app to a browser. Used by `npm run serve`,
+ * `npm run demo` and the end-to-end tests.
+ */
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Engine, type EngineOptions } from './engine/engine.ts';
+import { createHandlers, Dispatcher } from './engine/handlers.ts';
+import { HttpServer } from './server/http-server.ts';
+import { loadOrCreateToken } from './server/auth.ts';
+
+export interface HeadlessOptions extends EngineOptions {
+  port?: number;
+  host?: string;
+  /** The built renderer; defaults to out/renderer beside the project. */
+  staticDir?: string | null;
+}
+
+export interface Headless {
+  engine: Engine;
+  http: HttpServer;
+  dispatcher: Dispatcher;
+  port: number;
+  host: string;
+  token: string;
+  /** The start-up URL, with the token: opening it logs the browser in. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../out/renderer', import.meta.url));
+
+export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
+  const engine = new Engine(opts);
+  const dispatcher = new Dispatcher(createHandlers(engine), (op, err) =>
+    engine.log.error(`operation ${op} failed: ${(err as Error)?.stack ?? String(err)}`),
+  );
+  const token = loadOrCreateToken(join(resolve(opts.dataDir), 'api-token'));
+  const staticDir = opts.staticDir === undefined ? (existsSync(DEFAULT_STATIC_DIR) ? DEFAULT_STATIC_DIR : null) : opts.staticDir;
+  const http = new HttpServer({ dispatcher, store: engine.store, token, log: engine.log.child('http'), staticDir, extraHosts: opts.host && opts.host !== '127.0.0.1' ? [opts.host] : [] });
+  const host = opts.host ?? '127.0.0.1';
+  let port: number;
+  try {
+    engine.start();
+    port = await http.listen(opts.port ?? 8750, host);
+  } catch (err) {
+    await engine.stop();
+    throw err;
+  }
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    engine,
+    http,
+    dispatcher,
+    port,
+    host,
+    token,
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    async stop() {
+      await http.close();
+      await engine.stop();
+    },
+  };
+}

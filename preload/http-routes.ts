@@ -1,0 +1,110 @@
+/**
+ * The HTTP transport of the contract: which public route carries which
+ * operation, and where its input travels. Declarative and pure, so the server
+ * (main/server) and the browser client (renderer) derive both directions from
+ * the same table. Scripts rely on these paths: keep them stable, extend freely.
+ * Documented in docs/API.md.
+ */
+import type { OperationName } from './api.ts';
+
+export type InputPlacement =
+  /** No input. */
+  | 'none'
+  /** The JSON body is the input. */
+  | 'body'
+  /** The query string's parameters are the input. */
+  | 'query'
+  /** Only the :id path parameter. */
+  | 'id'
+  /** The :id path parameter plus the JSON body's fields. */
+  | 'id+body'
+  /** The :id path parameter plus the query string's parameters. */
+  | 'id+query';
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Path pattern with an optional :id, e.g. /api/cameras/:id */
+  path: string;
+  op: OperationName;
+  input: InputPlacement;
+  /** Success status (default 200). */
+  status?: number;
+}
+
+export const httpRoutes: HttpRoute[] = [
+  { method: 'GET', path: '/api/health', op: 'health', input: 'none' },
+  { method: 'GET', path: '/api/status', op: 'getStatus', input: 'none' },
+  { method: 'GET', path: '/api/cameras', op: 'listCameras', input: 'none' },
+  { method: 'POST', path: '/api/cameras', op: 'addCamera', input: 'body', status: 201 },
+  { method: 'GET', path: '/api/cameras/:id', op: 'getCamera', input: 'id' },
+  { method: 'PATCH', path: '/api/cameras/:id', op: 'updateCamera', input: 'id+body' },
+  { method: 'DELETE', path: '/api/cameras/:id', op: 'removeCamera', input: 'id' },
+  { method: 'GET', path: '/api/recordings', op: 'listRecordings', input: 'query' },
+  { method: 'GET', path: '/api/settings', op: 'getSettings', input: 'none' },
+  { method: 'PATCH', path: '/api/settings', op: 'updateSettings', input: 'body' },
+];
+
+/** Matches a path against a pattern; returns the params or null. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const p = pattern.split('/');
+  const s = path.split('/');
+  if (p.length !== s.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < p.length; i++) {
+    if (p[i].startsWith(':')) {
+      try {
+        params[p[i].slice(1)] = decodeURIComponent(s[i]);
+      } catch {
+        return null;
+      }
+    } else if (p[i] !== s[i]) return null;
+  }
+  return params;
+}
+
+/** Server side: the operation's raw input from a request (validated afterwards). */
+export function inputFromRequest(route: HttpRoute, params: Record<string, string>, query: URLSearchParams, body: unknown): unknown {
+  const q = Object.fromEntries(query.entries());
+  const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+  switch (route.input) {
+    case 'none':
+      return undefined;
+    case 'body':
+      return body;
+    case 'query':
+      return q;
+    case 'id':
+      return { id: params.id };
+    case 'id+body':
+      return isObject ? { ...(body as object), id: params.id } : body;
+    case 'id+query':
+      return { ...q, id: params.id };
+  }
+}
+
+/** Client side: the request that carries an operation's input. */
+export function requestForInput(route: HttpRoute, input: unknown): { method: string; path: string; body?: string } {
+  const record = (input ?? {}) as Record<string, unknown>;
+  const { id, ...rest } = record;
+  const path = route.path.replace(':id', encodeURIComponent(String(id ?? '')));
+  const query = (obj: Record<string, unknown>) => {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(obj)) if (v !== undefined && v !== null) qs.set(k, Array.isArray(v) ? v.join(',') : String(v));
+    const s = qs.toString();
+    return s ? `?${s}` : '';
+  };
+  switch (route.input) {
+    case 'none':
+      return { method: route.method, path };
+    case 'body':
+      return { method: route.method, path, body: JSON.stringify(input ?? {}) };
+    case 'query':
+      return { method: route.method, path: path + query(record) };
+    case 'id':
+      return { method: route.method, path };
+    case 'id+body':
+      return { method: route.method, path, body: JSON.stringify(rest) };
+    case 'id+query':
+      return { method: route.method, path: path + query(rest) };
+  }
+}
