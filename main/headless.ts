@@ -10,9 +10,14 @@ import { Engine, type EngineOptions } from './engine/engine.ts';
 import { createHandlers, Dispatcher } from './engine/handlers.ts';
 import { HttpServer } from './server/http-server.ts';
 import { loadOrCreateToken } from './server/auth.ts';
+import { createLogger } from './engine/log.ts';
+import { LiveHub, storeCatalog, type LiveHubOptions } from './engine/live/live-hub.ts';
+import { createLiveRoute, LIVE_PATH_PREFIX } from './engine/live/ws-route.ts';
 
-export interface HeadlessOptions extends EngineOptions {
+export interface HeadlessOptions extends Omit<EngineOptions, 'live'> {
   port?: number;
+  /** Live fan-out tuning (slow-viewer thresholds, transcode linger); defaults suit real use. */
+  liveOptions?: Partial<LiveHubOptions>;
   host?: string;
   /** The built renderer; defaults to out/renderer beside the project. */
   staticDir?: string | null;
@@ -22,6 +27,8 @@ export interface Headless {
   engine: Engine;
   http: HttpServer;
   dispatcher: Dispatcher;
+  /** The live fan-out (WebSocket route /api/live/:cameraId/:stream). */
+  live: LiveHub;
   port: number;
   host: string;
   token: string;
@@ -33,19 +40,32 @@ export interface Headless {
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../out/renderer', import.meta.url));
 
 export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
-  const engine = new Engine(opts);
+  // The hub exists before the engine so every recorder feeds it from its first fragment.
+  const live = new LiveHub(
+    {
+      catalog: storeCatalog(() => engine.store),
+      ffmpegPath: () => engine.ffmpegPath,
+      log: createLogger({ sink: opts.logSink, scope: 'keepwatch/live' }),
+    },
+    opts.liveOptions,
+  );
+  const engine = new Engine({ ...opts, live });
   const dispatcher = new Dispatcher(createHandlers(engine), (op, err) =>
     engine.log.error(`operation ${op} failed: ${(err as Error)?.stack ?? String(err)}`),
   );
   const token = loadOrCreateToken(join(resolve(opts.dataDir), 'api-token'));
   const staticDir = opts.staticDir === undefined ? (existsSync(DEFAULT_STATIC_DIR) ? DEFAULT_STATIC_DIR : null) : opts.staticDir;
   const http = new HttpServer({ dispatcher, store: engine.store, token, log: engine.log.child('http'), staticDir, extraHosts: opts.host && opts.host !== '127.0.0.1' ? [opts.host] : [] });
+  const liveRoute = createLiveRoute(live, engine.log.child('live'));
+  http.addUpgrade(LIVE_PATH_PREFIX, (req, socket, head, url) => liveRoute.handleUpgrade(req, socket, head, url));
   const host = opts.host ?? '127.0.0.1';
   let port: number;
   try {
     engine.start();
     port = await http.listen(opts.port ?? 8750, host);
   } catch (err) {
+    live.stop();
+    liveRoute.close();
     await engine.stop();
     throw err;
   }
@@ -54,11 +74,14 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
     engine,
     http,
     dispatcher,
+    live,
     port,
     host,
     token,
     url: `http://${shownHost}:${port}/?token=${token}`,
     async stop() {
+      live.stop();
+      liveRoute.close();
       await http.close();
       await engine.stop();
     },

@@ -13,7 +13,7 @@ in a loop at its frame rate. No decode/encode: about 1 % of a core for 1080p.
 
 Prints `READY rtsp://127.0.0.1:PORT/main` on stdout when listening (with
 --port 0 the server picks a free port and PORT tells which).
-Exits 0 on SIGTERM/SIGINT, and on SIGTERM when the parent process dies.
+Exits 0 on SIGTERM/SIGINT; killed by the kernel when its parent process dies.
 
 Time barcode (live mode): the bottom H//16 rows (at least 8) carry BITS
 equal-width blocks, black=0 / white=1, MSB first: 36 bits of the UTC wall
@@ -62,12 +62,13 @@ def parse_args():
 
 # ---------------------------------------------------------------- parent watch
 def die_with_parent():
-    """Ask the kernel for SIGTERM when the parent dies, so no orphan survives a
-    crashed test runner. KEEPWATCH_SIM_PARENT closes the race where the parent
+    """Ask the kernel to kill us when the parent dies, so no orphan survives a
+    crashed test runner. SIGKILL rather than SIGTERM: it also ends a frozen
+    (SIGSTOPped) camera. KEEPWATCH_SIM_PARENT closes the race where the parent
     died before prctl ran."""
     try:
         libc = ctypes.CDLL('libc.so.6', use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except OSError:
         pass
     want = os.environ.get('KEEPWATCH_SIM_PARENT')
@@ -97,16 +98,14 @@ PROBE_DATA_OFFSET = 16  # GstPadProbeInfo: {int type; gulong id; gpointer data; 
 
 
 def barcode_row(width, value):
-    """One row of luma bytes for the strip."""
+    """One row of luma bytes for the strip: Y=235 (white) for 1, Y=16 (black) for 0."""
     bits = value & ((1 << VALUE_BITS) - 1)
     check = sum((bits >> (4 * i)) & 0xF for i in range(VALUE_BITS // 4)) & 0xF
     word = (bits << 4) | check
     row = bytearray(width)
     for i in range(BITS):
-        if (word >> (BITS - 1 - i)) & 1:
-            row[i * width // BITS:(i + 1) * width // BITS] = b'\xeb' * ((i + 1) * width // BITS - i * width // BITS)
-        else:
-            row[i * width // BITS:(i + 1) * width // BITS] = b'\x10' * ((i + 1) * width // BITS - i * width // BITS)
+        x0, x1 = i * width // BITS, (i + 1) * width // BITS
+        row[x0:x1] = (b'\xeb' if (word >> (BITS - 1 - i)) & 1 else b'\x10') * (x1 - x0)
     return bytes(row)
 
 
@@ -118,7 +117,13 @@ class BarcodeProbe:
         self.last_value = None
         self.row = None
 
-    def _layout(self, pad):
+    def _layout(self, pad, probe_info):
+        # Guard the pointer arithmetic below: the first field of the C struct
+        # must read back as the probe type, or we paint nothing at all.
+        if ctypes.c_int.from_address(hash(probe_info)).value != int(probe_info.type):
+            print('barcode disabled: unexpected GstPadProbeInfo layout', file=sys.stderr)
+            self.layout = False
+            return
         info = GstVideo.VideoInfo.new_from_caps(pad.get_current_caps())
         planes = [(info.offset[i], info.stride[i]) for i in range(3)]
         self.layout = (info.width, info.height, planes)
@@ -127,12 +132,15 @@ class BarcodeProbe:
 
     def __call__(self, pad, info):
         if self.layout is None:
-            self._layout(pad)
+            self._layout(pad, info)
+        if not self.layout:
+            return Gst.PadProbeReturn.OK
         width, height, planes = self.layout
         value = int(time.time() * 10)
         if value != self.last_value:
             self.row, self.last_value = barcode_row(width, value), value
-        # info is a boxed GstPadProbeInfo; hash() of a gi pointer wrapper is its address.
+        # info wraps a C GstPadProbeInfo; hash() of a gi pointer wrapper is its
+        # address (checked in _layout). Replace info->data by a writable buffer.
         pinfo = hash(info)
         slot = ctypes.c_void_p.from_address(pinfo + PROBE_DATA_OFFSET)
         buf = _gst.gst_mini_object_make_writable(slot.value)
@@ -189,7 +197,7 @@ def audio_launch():
 def load_file(path):
     """Demux the first video stream of `path` into memory: (caps, fps, frames),
     frames = [(bytes, is_keyframe)]."""
-    pipe = Gst.parse_launch(f'filesrc name=src ! parsebin name=pb  appsink name=sink sync=false')
+    pipe = Gst.parse_launch('filesrc name=src ! parsebin name=pb  appsink name=sink sync=false')
     pipe.get_by_name('src').set_property('location', path)
     sink = pipe.get_by_name('sink')
     linked = []
@@ -237,14 +245,13 @@ class Replayer:
     rate, looping forever, with PTS continuing across the loop."""
 
     def __init__(self, media, caps, fps, frames):
-        self.src, self.fps, self.frames = media.get_element().get_by_name('replay'), fps, frames
+        self.src = media.get_element().get_by_name('replay')
+        self.src.set_property('caps', caps)
+        self.frames, self.dur = frames, int(Gst.SECOND / fps)
+        self.n = 0  # frames pushed so far
+        self.rt0 = None  # running time of frame 0
         self.alive = True
         media.connect('unprepared', lambda _m: setattr(self, 'alive', False))
-        appsrc = self.src
-        self.dur = int(Gst.SECOND / fps)
-        appsrc.set_property('caps', caps)
-        self.n = 0
-        self.rt0 = None
         GLib.timeout_add(5, self.tick)
 
     def running_time(self):

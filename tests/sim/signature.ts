@@ -2,7 +2,7 @@
 // which camera (flat palette colour) and, for live cameras, when (the time
 // barcode in the bottom strip). Also makes pre-encoded files for --file.
 import { spawn } from 'node:child_process';
-import { PALETTE } from './cameras.js';
+import { PALETTE } from './cameras.ts';
 
 type RGB = [number, number, number];
 export interface Region {
@@ -15,7 +15,7 @@ export interface Region {
 /** Run ffmpeg (argument array, no shell); resolve with stdout and stderr. */
 function ffmpeg(args: string[]): Promise<{ stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', ...args], {
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const chunks: Buffer[] = [];
@@ -140,7 +140,7 @@ export async function decodeTimestamps(
     'showinfo',
   ];
   const { stdout, stderr } = await ffmpeg(['-v', 'info', '-i', filePath, '-an', '-vf', filters.join(','), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
-  const pts = [...stderr.matchAll(/\bpts_time:\s*(-?[\d.]+)/g)].map((m) => Number(m[1]));
+  const pts = [...stderr.matchAll(/\bpts_time:\s*(-?[\d.]+(?:e[-+]?\d+)?)/g)].map((m) => Number(m[1]));
   const rowBytes = BITS * SAMPLES_PER_BIT * 3;
   const out: { pts: number; epochMs: number | null }[] = [];
   for (let i = 0; (i + 1) * rowBytes <= stdout.length; i++) {

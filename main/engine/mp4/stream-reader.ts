@@ -45,14 +45,21 @@ export class Mp4StreamReader {
     }
   }
 
+  /** Size of the box being waited for, once its header is known (skip re-reading headers on every chunk). */
+  private awaiting = 0;
+
   private nextBox(): Buffer | null {
-    if (this.buffered < 8) return null;
-    const head = this.peek(Math.min(16, this.buffered));
-    const header = readBoxHeader(head, 0);
-    if (!header) return null;
-    if (header.size === 0 || header.size > MAX_BOX) throw new Mp4Error(`unexpected box size ${header.size} (${header.type})`);
-    if (this.buffered < header.size) return null;
-    return this.take(header.size);
+    if (this.awaiting === 0) {
+      if (this.buffered < 8) return null;
+      const header = readBoxHeader(this.peek(Math.min(16, this.buffered)), 0);
+      if (!header) return null;
+      if (header.size === 0 || header.size > MAX_BOX) throw new Mp4Error(`unexpected box size ${header.size} (${header.type})`);
+      this.awaiting = header.size;
+    }
+    if (this.buffered < this.awaiting) return null;
+    const box = this.take(this.awaiting);
+    this.awaiting = 0;
+    return box;
   }
 
   private handle(box: Buffer): void {
@@ -83,11 +90,20 @@ export class Mp4StreamReader {
     }
   }
 
+  /** The first n buffered bytes, concatenating only the chunks needed. */
   private peek(n: number): Buffer {
     if (this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
-    return Buffer.concat(this.chunks).subarray(0, n);
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (const c of this.chunks) {
+      parts.push(c);
+      have += c.length;
+      if (have >= n) break;
+    }
+    return Buffer.concat(parts).subarray(0, n);
   }
 
+  /** Removes and returns the first n bytes (one copy at most). */
   private take(n: number): Buffer {
     const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     const box = all.subarray(0, n);

@@ -3,11 +3,13 @@
  * subscription addresses) is untrusted. Two rules keep a hostile or confused
  * device contained:
  *
- * 1. We only ever talk to the host the user pointed us at. A reported URL on
- *    another host keeps its path and port but is moved onto the device's host.
- *    This also fixes the common NAT case (camera reports its private address)
- *    and means a camera can neither make us send its credentials elsewhere nor
- *    pass off another camera's stream as its own.
+ * 1. We only ever talk to the host the user pointed us at. A service address
+ *    on another host keeps its path but takes the scheme, host and port the
+ *    user gave (the device answered there, and behind NAT or a port forward
+ *    the reported address is unreachable anyway). A media URL on another host
+ *    keeps its own port (RTSP is forwarded separately) but moves onto the
+ *    device's host. So a camera can neither make us send its credentials
+ *    elsewhere nor pass off another camera's stream as its own.
  * 2. Streams are rtsp:// or rtsps:// only (never file:, pipe:, concat:, http:,
  *    or anything ffmpeg could read as an option); login details inside a URL
  *    are accepted only when they are the username we logged in with, and are
@@ -59,6 +61,7 @@ export function checkCameraUrl(raw: string, device: URL, schemes: string[], user
     return { ok: false, problem: `only ${schemes.map((s) => `${s}//`).join(' and ')} addresses are accepted, not ${url.protocol}` };
   }
   if (!url.hostname) return { ok: false, problem: 'the URL has no host' };
+  if (url.hash) return { ok: false, problem: 'the URL has a #fragment' };
   if (url.username || url.password) {
     if (!username || safeDecode(url.username) !== username) {
       return { ok: false, problem: 'the URL carries login details for someone else (or a disguised host)' };
@@ -67,7 +70,6 @@ export function checkCameraUrl(raw: string, device: URL, schemes: string[], user
     url.password = '';
   }
   if (url.hostname !== device.hostname) url.hostname = device.hostname;
-  url.hash = '';
   const result = url.toString();
   // The project's own RTSP rule (also applied when a camera is added by URL) has the last word.
   if (url.protocol === 'rtsp:' || url.protocol === 'rtsps:') {

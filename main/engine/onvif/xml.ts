@@ -183,7 +183,8 @@ class Parser {
       if (rawValue.includes('<')) throw malformed(`"<" inside attribute ${attrName}`);
       if (rawAttrs.some(([n]) => n === attrName)) throw malformed(`duplicate attribute ${attrName}`);
       if (rawAttrs.length >= MAX_ATTRIBUTES_PER_ELEMENT) throw malformed(`more than ${MAX_ATTRIBUTES_PER_ELEMENT} attributes`);
-      rawAttrs.push([attrName, decodeEntities(rawValue).replace(/[\t\r\n]/g, ' ')]);
+      // Literal whitespace is normalised before decoding, so &#10; stays a real newline (XML 1.0 §3.3.3).
+      rawAttrs.push([attrName, decodeEntities(rawValue.replace(/[\t\r\n]/g, ' '))]);
       i = valueEnd + 1;
     }
     this.pos = i;

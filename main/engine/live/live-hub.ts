@@ -1,0 +1,243 @@
+/**
+ * The live fan-out: every camera stream's fragments, from the one camera
+ * connection the recorder holds, to any number of live viewers.
+ *
+ * The recorder calls the LiveSink methods synchronously from its data
+ * handler; the hub only hands bytes to viewer queues and returns (see
+ * LiveStream for the slow-viewer policy).
+ *
+ * Isolation: a feed is keyed by (camera id, stream kind) and created only by
+ * the recorder of exactly that key; a viewer is attached to the one feed its
+ * route resolves to, after the camera and stream were checked against the
+ * camera list. Nothing is shared between feeds.
+ *
+ * H.265: Chromium's MSE cannot decode HEVC here. A request for an H.265
+ * stream is served from the camera's other stream when that one is H.264;
+ * otherwise from an on-demand H.264 transcode that runs only while someone
+ * watches it (stopped `transcodeLingerMs` after the last viewer leaves).
+ */
+import type { LiveSink } from '../recording/stream-recorder.ts';
+import type { InitInfo } from '../mp4/init.ts';
+import { friendlyCodec } from '../mp4/init.ts';
+import type { Fragment } from '../mp4/stream-reader.ts';
+import type { StreamKind } from '../storage/store.ts';
+import type { Logger } from '../log.ts';
+import { DEFAULT_VIEWER_POLICY, describeInit, LiveStream, type LiveStreamStats, type LiveViewer, type ViewerPolicy } from './live-stream.ts';
+import { Transcoder, type TranscodeSpawner } from './transcoder.ts';
+
+/** What the hub needs to know about cameras: their streams and last known codecs. */
+export interface LiveCatalog {
+  /** The camera's streams, or null when there is no such camera. */
+  streams(cameraId: number): { kind: StreamKind; codec: string | null }[] | null;
+}
+
+/** How a request for (camera, stream) is served. */
+export interface LivePlan {
+  cameraId: number;
+  requested: StreamKind;
+  /** The camera stream whose fragments are sent (or transcoded). */
+  source: StreamKind;
+  transcode: boolean;
+}
+
+export interface LiveSubscription {
+  plan: LivePlan;
+  /** Detaches the viewer (call when its connection closes). */
+  close(): void;
+}
+
+export interface LiveHubOptions extends ViewerPolicy {
+  /** Keep a transcode running this long after its last viewer left (a quick re-open reuses it). */
+  transcodeLingerMs: number;
+}
+
+export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000 };
+
+export interface LiveHubDeps {
+  catalog: LiveCatalog;
+  ffmpegPath: () => string;
+  log: Logger;
+  now?: () => number;
+  spawn?: TranscodeSpawner;
+}
+
+export interface LiveHubStats {
+  feeds: Record<string, LiveStreamStats>;
+  transcodes: Record<string, { pid: number | undefined; output: LiveStreamStats }>;
+}
+
+interface TranscodeEntry {
+  transcoder: Transcoder;
+  linger: NodeJS.Timeout | null;
+}
+
+const feedKey = (cameraId: number, kind: StreamKind) => `${cameraId}/${kind}`;
+
+export class LiveHub implements LiveSink {
+  private readonly feeds = new Map<string, LiveStream>();
+  private readonly transcodes = new Map<string, TranscodeEntry>();
+  private readonly options: LiveHubOptions;
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: LiveHubDeps,
+    options: Partial<LiveHubOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
+    this.now = deps.now ?? Date.now;
+  }
+
+  // ---------------------------------------------------------------- LiveSink (from the recorders)
+
+  onInit(cameraId: number, kind: StreamKind, init: Buffer, info: InitInfo): void {
+    if (this.stopped) return;
+    this.feed(cameraId, kind).publishInit(init, info);
+  }
+
+  onFragment(cameraId: number, kind: StreamKind, fragment: Fragment): void {
+    this.feeds.get(feedKey(cameraId, kind))?.publishFragment(fragment);
+  }
+
+  onEnd(cameraId: number, kind: StreamKind): void {
+    const key = feedKey(cameraId, kind);
+    const feed = this.feeds.get(key);
+    if (!feed) return;
+    feed.publishEnd();
+    if (!this.streamExists(cameraId, kind)) {
+      // The camera (or this stream of it) was removed: its viewers have nothing left to wait for.
+      this.stopTranscode(key);
+      feed.dropAll('gone', 'the camera or stream was removed');
+      this.feeds.delete(key);
+    } else if (feed.viewerCount === 0 && !this.transcodes.has(key)) {
+      this.feeds.delete(key);
+    }
+  }
+
+  // ---------------------------------------------------------------- viewers
+
+  /** How a request would be served; null when the camera or stream does not exist. */
+  plan(cameraId: number, kind: StreamKind): LivePlan | null {
+    const streams = this.catalog(cameraId);
+    if (!streams?.some((s) => s.kind === kind)) return null;
+    const codecOf = (k: StreamKind): string | null => {
+      const live = this.feeds.get(feedKey(cameraId, k))?.info?.video;
+      return live ? friendlyCodec(live.fourcc) : (streams.find((s) => s.kind === k)?.codec ?? null);
+    };
+    const direct: LivePlan = { cameraId, requested: kind, source: kind, transcode: false };
+    if (codecOf(kind) !== 'h265') return direct; // H.264, or not known yet (the player reconnects if it cannot play it)
+    const other: StreamKind = kind === 'main' ? 'sub' : 'main';
+    if (streams.some((s) => s.kind === other) && codecOf(other) === 'h264') return { ...direct, source: other };
+    return { ...direct, transcode: true };
+  }
+
+  /** Attaches a viewer to what its request resolves to; null when the camera or stream does not exist. */
+  subscribe(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null {
+    if (this.stopped) return null;
+    const plan = this.plan(cameraId, kind);
+    if (!plan) return null;
+    const stream = plan.transcode ? this.transcodeOf(cameraId, plan.source).output : this.feed(cameraId, plan.source);
+    stream.attach(viewer);
+    return { plan, close: () => stream.detach(viewer) };
+  }
+
+  stats(): LiveHubStats {
+    const feeds: LiveHubStats['feeds'] = {};
+    for (const [key, feed] of this.feeds) feeds[key] = feed.stats();
+    const transcodes: LiveHubStats['transcodes'] = {};
+    for (const [key, entry] of this.transcodes) transcodes[key] = { pid: entry.transcoder.pid, output: entry.transcoder.output.stats() };
+    return { feeds, transcodes };
+  }
+
+  /** Closes every viewer and stops every transcode (server shutdown). */
+  stop(): void {
+    this.stopped = true;
+    for (const key of [...this.transcodes.keys()]) this.stopTranscode(key, 'shutdown');
+    for (const feed of this.feeds.values()) feed.dropAll('shutdown', 'the server is shutting down');
+    this.feeds.clear();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private feed(cameraId: number, kind: StreamKind): LiveStream {
+    const key = feedKey(cameraId, kind);
+    let feed = this.feeds.get(key);
+    if (!feed) {
+      feed = new LiveStream((info) => describeInit(info, kind, false), this.options, this.now);
+      this.feeds.set(key, feed);
+    }
+    return feed;
+  }
+
+  private transcodeOf(cameraId: number, kind: StreamKind): Transcoder {
+    const key = feedKey(cameraId, kind);
+    const existing = this.transcodes.get(key);
+    if (existing) return existing.transcoder;
+    const output = new LiveStream(
+      (info) => describeInit(info, kind, true),
+      this.options,
+      this.now,
+      (count) => this.onTranscodeViewers(key, count),
+    );
+    const transcoder = new Transcoder(this.feed(cameraId, kind), output, `camera ${cameraId} ${kind}`, {
+      ffmpegPath: this.deps.ffmpegPath,
+      log: this.deps.log,
+      spawn: this.deps.spawn,
+    });
+    this.transcodes.set(key, { transcoder, linger: null });
+    this.deps.log.info(`camera ${cameraId} ${kind}: H.265 live view, starting an H.264 transcode`);
+    transcoder.start();
+    return transcoder;
+  }
+
+  private onTranscodeViewers(key: string, count: number): void {
+    const entry = this.transcodes.get(key);
+    if (!entry) return;
+    if (count > 0) {
+      if (entry.linger) clearTimeout(entry.linger);
+      entry.linger = null;
+    } else if (!entry.linger) {
+      entry.linger = setTimeout(() => this.stopTranscode(key), this.options.transcodeLingerMs);
+      entry.linger.unref?.();
+    }
+  }
+
+  private stopTranscode(key: string, reason: 'gone' | 'shutdown' = 'gone'): void {
+    const entry = this.transcodes.get(key);
+    if (!entry) return;
+    this.transcodes.delete(key);
+    if (entry.linger) clearTimeout(entry.linger);
+    entry.transcoder.stop();
+    entry.transcoder.output.dropAll(reason, reason === 'shutdown' ? 'the server is shutting down' : 'the camera or stream was removed');
+    this.deps.log.info(`${key}: transcode stopped`);
+  }
+
+  private catalog(cameraId: number): ReturnType<LiveCatalog['streams']> {
+    if (!Number.isSafeInteger(cameraId) || cameraId <= 0) return null;
+    try {
+      return this.deps.catalog.streams(cameraId);
+    } catch {
+      return null; // e.g. the store is closing
+    }
+  }
+
+  private streamExists(cameraId: number, kind: StreamKind): boolean {
+    try {
+      const streams = this.deps.catalog.streams(cameraId);
+      return streams?.some((s) => s.kind === kind) ?? false;
+    } catch {
+      return true; // cannot tell (shutting down): keep the viewers, stop() closes them
+    }
+  }
+}
+
+/** The catalog over the engine's store (camera list and each stream's last seen codec). */
+export function storeCatalog(store: () => { getCamera(id: number): unknown; listStreams(id: number): { kind: StreamKind; codec: string | null }[] }): LiveCatalog {
+  return {
+    streams(cameraId) {
+      const s = store();
+      if (!s.getCamera(cameraId)) return null;
+      return s.listStreams(cameraId).map((row) => ({ kind: row.kind, codec: row.codec }));
+    },
+  };
+}

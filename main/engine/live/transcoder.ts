@@ -1,0 +1,220 @@
+/**
+ * On-demand H.264 transcode of an H.265 live feed, for browsers whose MSE
+ * cannot decode HEVC (Chromium on Linux without hardware decode).
+ *
+ * It is a viewer of the source feed like any WebSocket: the hub's fragments
+ * are written to a separate ffmpeg's stdin (never a second camera
+ * connection), and its fragmented-MP4 stdout is published as another live
+ * feed. Its stdin queue is the viewer backlog, so an ffmpeg that falls behind
+ * is skipped ahead to the next keyframe like a slow viewer, and recording
+ * never waits for it. The hub runs it only while someone watches.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../log.ts';
+import { Mp4StreamReader } from '../mp4/stream-reader.ts';
+import { LiveStream, type DropReason, type LiveViewer, type StreamDescription } from './live-stream.ts';
+
+/** Spawns the transcoding ffmpeg with stdin, stdout and stderr piped (injected in tests). */
+export type TranscodeSpawner = (ffmpegPath: string, args: readonly string[]) => ChildProcess;
+
+export const spawnTranscoder: TranscodeSpawner = (ffmpegPath, args) =>
+  spawn(ffmpegPath, [...args], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+
+/** fMP4 in on stdin, H.264 fMP4 out on stdout: ultrafast, zerolatency, a keyframe every second. */
+export function transcodeArgs(fragmentMs = 250): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel', 'error',
+    // The input is live: start at once instead of probing a few seconds of it.
+    '-fflags', '+nobuffer',
+    '-probesize', '65536',
+    '-analyzeduration', '0',
+    '-f', 'mp4',
+    '-i', 'pipe:0',
+    '-map', '0:v:0',
+    '-an',
+    // Live view does not need more than 1080p; a 4K transcode would cost a core.
+    '-vf', "scale='min(1920,iw)':-2",
+    '-c:v', 'libx264',
+    '-preset', 'ultrafast',
+    '-tune', 'zerolatency',
+    '-pix_fmt', 'yuv420p',
+    '-crf', '26',
+    '-maxrate', '4M',
+    '-bufsize', '4M',
+    // A keyframe every second keeps joins fast and skips short.
+    '-force_key_frames', 'expr:gte(t,n_forced*1)',
+    '-f', 'mp4',
+    '-movflags', '+frag_keyframe+empty_moov+default_base_moof+skip_trailer',
+    '-frag_duration', String(Math.round(fragmentMs * 1000)),
+    '-flush_packets', '1',
+    'pipe:1',
+  ];
+}
+
+export interface TranscoderDeps {
+  ffmpegPath: () => string;
+  log: Logger;
+  spawn?: TranscodeSpawner;
+}
+
+/**
+ * Reads `source` through a transcoding ffmpeg into `output`. One ffmpeg per
+ * run of the source: a new init (camera reconnect) restarts it, because
+ * ffmpeg's MP4 demuxer reads one moov per input.
+ */
+export class Transcoder implements LiveViewer {
+  private proc: ChildProcess | null = null;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  /** The source run's init, replayed into a restarted ffmpeg. */
+  private sourceInit: Buffer | null = null;
+  /** ffmpeg died mid-run: start a new one at the next keyframe. */
+  private restartAtKeyframe = false;
+  /** Crashes in a row (reset once output flows): the restart waits longer each time. */
+  private crashes = 0;
+  private restartNotBefore = 0;
+  private outputFragments = 0;
+  private stderrTail = '';
+
+  constructor(
+    private readonly source: LiveStream,
+    readonly output: LiveStream,
+    private readonly label: string,
+    private readonly deps: TranscoderDeps,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.source.attach(this);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.source.detach(this);
+    this.kill();
+    this.output.publishEnd();
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  // ---------------------------------------------------------------- LiveViewer (of the source)
+
+  backlog(): number {
+    return this.proc?.stdin?.writableLength ?? 0;
+  }
+
+  init(_description: StreamDescription, init: Buffer): void {
+    this.sourceInit = init;
+    this.restartAtKeyframe = false;
+    this.launch();
+    this.write(init);
+  }
+
+  fragment(bytes: Buffer, keyframe: boolean): void {
+    if (this.restartAtKeyframe) {
+      if (!keyframe || !this.sourceInit || Date.now() < this.restartNotBefore) return;
+      this.restartAtKeyframe = false;
+      this.launch();
+      this.write(this.sourceInit);
+    }
+    this.write(bytes);
+  }
+
+  offline(): void {
+    // The camera dropped: let ffmpeg finish what it has, then end the output run.
+    this.sourceInit = null;
+    const proc = this.proc;
+    this.proc = null;
+    if (proc) {
+      proc.stdin?.end();
+      setTimeout(() => proc.kill('SIGKILL'), 2000).unref();
+    }
+    this.output.publishEnd();
+  }
+
+  drop(reason: DropReason, message: string): void {
+    // The source dropped us (ffmpeg too slow for too long): start over shortly.
+    this.deps.log.warn(`${this.label}: transcode dropped (${reason}: ${message}); restarting`);
+    this.kill();
+    this.output.publishEnd();
+    if (this.stopped) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopped) this.source.attach(this);
+    }, 1000);
+  }
+
+  // ---------------------------------------------------------------- the process
+
+  private launch(): void {
+    this.kill();
+    const spawnFn = this.deps.spawn ?? spawnTranscoder;
+    const proc = spawnFn(this.deps.ffmpegPath(), transcodeArgs());
+    this.proc = proc;
+    this.stderrTail = '';
+    this.outputFragments = 0;
+    const reader = new Mp4StreamReader({
+      onInit: (init, info) => this.output.publishInit(init, info),
+      onFragment: (fragment) => {
+        if (++this.outputFragments === 20) this.crashes = 0; // it works: forget earlier crashes
+        this.output.publishFragment(fragment);
+      },
+    });
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (this.proc !== proc) return;
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        this.deps.log.warn(`${this.label}: unreadable transcode output: ${(err as Error).message}`);
+        this.crashed(proc);
+      }
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-1000);
+    });
+    // EPIPE when ffmpeg exits while we write: handled by the exit below.
+    proc.stdin?.on('error', () => undefined);
+    proc.on('error', (err) => {
+      this.deps.log.error(`${this.label}: cannot start the transcoder: ${err.message}`);
+      this.crashed(proc);
+    });
+    proc.on('close', (code, signal) => {
+      if (this.proc !== proc) return; // replaced or stopped on purpose
+      this.deps.log.warn(`${this.label}: transcoder exited (${signal ?? code}) ${this.stderrTail.trim().split('\n').pop() ?? ''}`);
+      this.crashed(proc);
+    });
+    this.deps.log.debug(`${this.label}: transcoder started (pid ${proc.pid})`);
+  }
+
+  private crashed(proc: ChildProcess): void {
+    if (this.proc !== proc) return;
+    this.proc = null;
+    proc.kill('SIGKILL');
+    this.output.publishEnd();
+    this.crashes += 1;
+    this.restartNotBefore = Date.now() + Math.min(30_000, 500 * 2 ** this.crashes);
+    if (!this.stopped && this.sourceInit) this.restartAtKeyframe = true;
+  }
+
+  private write(bytes: Buffer): void {
+    const stdin = this.proc?.stdin;
+    if (stdin && !stdin.destroyed && stdin.writable) stdin.write(bytes);
+  }
+
+  private kill(): void {
+    const proc = this.proc;
+    this.proc = null;
+    if (!proc) return;
+    proc.stdin?.destroy();
+    proc.kill('SIGKILL');
+  }
+}

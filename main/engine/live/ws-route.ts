@@ -1,0 +1,139 @@
+/**
+ * The live WebSocket route: GET /api/live/:cameraId/:stream upgraded to a
+ * WebSocket that carries one feed of the hub (docs/API.md, "Live view").
+ *
+ * The HTTP server has already checked the token, the Host and the Origin
+ * before this handler runs. Here: the path is parsed strictly, the camera
+ * and stream are checked against the camera list (404 before the upgrade
+ * otherwise), and the socket becomes a LiveViewer whose backlog is the
+ * WebSocket's bufferedAmount.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { LIVE_CLOSE, LIVE_PATH_PREFIX, type LiveMessage } from '../../../preload/contract/live.ts';
+import type { StreamKind } from '../storage/store.ts';
+import type { Logger } from '../log.ts';
+import type { LiveHub } from './live-hub.ts';
+import type { DropReason, LiveViewer, StreamDescription } from './live-stream.ts';
+
+export { LIVE_PATH_PREFIX };
+
+/** /api/live/<positive id>/<main|sub>, nothing else. */
+export function parseLivePath(pathname: string): { cameraId: number; kind: StreamKind } | null {
+  const m = /^\/api\/live\/([1-9]\d{0,15})\/(main|sub)\/?$/.exec(pathname);
+  if (!m) return null;
+  const cameraId = Number(m[1]);
+  return Number.isSafeInteger(cameraId) ? { cameraId, kind: m[2] as StreamKind } : null;
+}
+
+/** Ping idle-looking clients this often; one that missed a pong is gone (half-open TCP). */
+const PING_INTERVAL_MS = 20_000;
+
+/** A WebSocket as a viewer of a live feed. */
+export class WebSocketViewer implements LiveViewer {
+  constructor(private readonly ws: WebSocket) {}
+
+  backlog(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  init(description: StreamDescription, init: Buffer): void {
+    this.text({ type: 'init', ...description });
+    this.ws.send(init, { binary: true });
+  }
+
+  fragment(bytes: Buffer): void {
+    this.ws.send(bytes, { binary: true });
+  }
+
+  offline(): void {
+    this.text({ type: 'offline' });
+  }
+
+  drop(reason: DropReason, message: string): void {
+    if (reason === 'too-slow' || reason === 'error') {
+      // Its queue is full: a close frame would wait behind it. Cut the connection.
+      this.ws.terminate();
+      return;
+    }
+    this.ws.close(reason === 'gone' ? LIVE_CLOSE.gone : LIVE_CLOSE.shutdown, message.slice(0, 120));
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  private text(message: LiveMessage): void {
+    this.ws.send(JSON.stringify(message));
+  }
+}
+
+export interface LiveRoute {
+  /** The handler to register with HttpServer.addUpgrade(LIVE_PATH_PREFIX, ...). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void;
+  /** Open live connections. */
+  readonly connections: number;
+  close(): void;
+}
+
+export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
+  // Clients only ever send pongs: keep their frames tiny. No compression: video does not compress.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096, clientTracking: true });
+  const alive = new WeakSet<WebSocket>();
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, PING_INTERVAL_MS);
+  pinger.unref();
+
+  const reject = (socket: Duplex, status: string, message: string) => {
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${message}\n`);
+  };
+
+  return {
+    get connections() {
+      return wss.clients.size;
+    },
+    handleUpgrade(req, socket, head, url) {
+      const target = parseLivePath(url.pathname);
+      if (!target) {
+        reject(socket, '400 Bad Request', 'expected /api/live/<camera id>/<main|sub>');
+        return;
+      }
+      if (!hub.plan(target.cameraId, target.kind)) {
+        reject(socket, '404 Not Found', `camera ${target.cameraId} has no ${target.kind} stream`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        alive.add(ws);
+        ws.on('pong', () => alive.add(ws));
+        ws.on('message', () => undefined); // nothing expected from clients
+        ws.on('error', () => undefined); // the close handler below cleans up
+        // Fragments are small and latency matters more than packet count.
+        (ws as unknown as { _socket?: { setNoDelay?: (v: boolean) => void } })._socket?.setNoDelay?.(true);
+        const viewer = new WebSocketViewer(ws);
+        const subscription = hub.subscribe(target.cameraId, target.kind, viewer);
+        if (!subscription) {
+          ws.close(LIVE_CLOSE.gone, 'no such camera stream');
+          return;
+        }
+        const { plan } = subscription;
+        log.debug(
+          `live viewer on camera ${plan.cameraId} ${plan.requested}` +
+            (plan.source !== plan.requested ? ` (served from ${plan.source})` : '') +
+            (plan.transcode ? ' (transcoded)' : ''),
+        );
+        ws.on('close', () => subscription.close());
+      });
+    },
+    close() {
+      clearInterval(pinger);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { describe, it, expect } from 'vitest';
+import { backoffDelay } from '../../main/engine/recording/backoff.ts';
+import { redact, redactUrl } from '../../main/engine/redact.ts';
+import { ingestArgs } from '../../main/engine/ingest/ffmpeg-args.ts';
+import { RtspOpener, withCredentials } from '../../main/engine/ingest/opener.ts';
+import { parseInputAudioCodec, TailBuffer } from '../../main/engine/ingest/stderr-info.ts';
+import { splitCredentials } from '../../main/engine/cameras/camera-service.ts';
+import { KeyFileSecretBox, openCredentials, sealCredentials } from '../../main/engine/secrets/secret-box.ts';
+import { parseRange } from '../../main/engine/playback/range.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import type { CameraRow, StreamRow } from '../../main/engine/storage/store.ts';
+
+describe('reconnect backoff', () => {
+  it('grows exponentially, stays under the cap, and spreads cameras apart', () => {
+    const opts = { baseMs: 1000, capMs: 8000 };
+    expect(backoffDelay(0, opts, () => 0)).toBe(500);
+    expect(backoffDelay(0, opts, () => 1)).toBe(1000);
+    expect(backoffDelay(3, opts, () => 1)).toBe(8000);
+    expect(backoffDelay(30, opts, () => 1)).toBe(8000);
+    // 16 cameras failing at once: their retries must not land in the same instant.
+    const delays = Array.from({ length: 16 }, () => backoffDelay(2, opts));
+    expect(new Set(delays).size).toBeGreaterThan(8);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(500);
+  });
+});
+
+describe('credential redaction', () => {
+  it('removes userinfo from URLs anywhere in text', () => {
+    expect(redactUrl('rtsp://admin:hunter22@10.0.0.5/live')).toBe('rtsp://***@10.0.0.5/live');
+    expect(redact('[rtsp @ 0x1] rtsp://a:b@h:554/x: 401 Unauthorized')).not.toContain('a:b');
+  });
+  it('removes known secrets, also URL-encoded', () => {
+    expect(redact('login p@ss w0rd! failed; url p%40ss%20w0rd!', ['p@ss w0rd!'])).toBe('login *** failed; url ***');
+  });
+});
+
+describe('ffmpeg command line', () => {
+  const camera: CameraRow = { id: 1, name: 'c', enabled: true, source: 'rtsp', credentials: null, maxAgeMs: null, createdAt: 0 };
+  const stream: StreamRow = { id: 1, cameraId: 1, kind: 'main', url: 'rtsp://10.0.0.5/live', codec: null, width: null, height: null, audioCodec: null };
+  const tmp = tempDir();
+  const box = KeyFileSecretBox.open(join(tmp.dir, 'k'));
+
+  it('copies video, forces TCP with a socket timeout, whitelists protocols, writes fMP4 to stdout', () => {
+    const args = ingestArgs(new RtspOpener(box).open(camera, stream), { fragmentMs: 250, audioCodec: null });
+    expect(args).toEqual(expect.arrayContaining(['-c:v', 'copy', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-f', 'mp4', 'pipe:1']));
+    expect(args[args.indexOf('-protocol_whitelist') + 1]).not.toMatch(/file|concat|pipe|subfile|http/);
+    expect(args[args.indexOf('-i') + 1]).toBe('rtsp://10.0.0.5/live');
+  });
+
+  it('transcodes G.711 audio to AAC but copies AAC', () => {
+    const src = new RtspOpener(box).open(camera, stream);
+    const g711 = ingestArgs(src, { fragmentMs: 250, audioCodec: 'pcm_mulaw' });
+    expect(g711.slice(g711.indexOf('-c:a'), g711.indexOf('-c:a') + 2)).toEqual(['-c:a', 'aac']);
+    const aac = ingestArgs(src, { fragmentMs: 250, audioCodec: 'aac' });
+    expect(aac.slice(aac.indexOf('-c:a'), aac.indexOf('-c:a') + 2)).toEqual(['-c:a', 'copy']);
+    expect(parseInputAudioCodec('  Stream #0:1: Audio: pcm_mulaw, 8000 Hz, mono, s16, 64 kb/s')).toBe('pcm_mulaw');
+    expect(parseInputAudioCodec('  Stream #0:0: Video: h264 (High), yuv420p')).toBeNull();
+  });
+
+  it('injects credentials only at spawn time and reports them as secrets', () => {
+    const sealed = sealCredentials(box, { username: 'admin', password: 'p@ss:/word' });
+    const src = new RtspOpener(box).open({ ...camera, credentials: sealed }, stream);
+    const url = src.inputArgs[src.inputArgs.indexOf('-i') + 1];
+    expect(new URL(url).password).toBe(encodeURIComponent('p@ss:/word'));
+    expect(src.secrets).toContain('p@ss:/word');
+  });
+
+  it('refuses a tampered stored URL before spawning', () => {
+    expect(() => new RtspOpener(box).open(camera, { ...stream, url: '-i file:/etc/passwd' })).toThrow(/must not start/);
+    expect(() => new RtspOpener(box).open(camera, { ...stream, url: 'file:///etc/passwd' })).toThrow(/only rtsp/);
+  });
+
+  it('keeps the telling stderr line', () => {
+    const t = new TailBuffer();
+    t.push('Input #0\n[tcp @ 0x1] Connection to tcp://10.0.0.5:554 failed: Connection refused\nrtsp://10.0.0.5/live: Connection refused\nExiting\n');
+    expect(t.lastError()).toMatch(/Connection refused/);
+  });
+});
+
+describe('credentials at rest', () => {
+  const tmp = tempDir();
+  it('encrypts with a 0600 key file and round-trips', () => {
+    const file = join(tmp.dir, 'secret.key');
+    const box = KeyFileSecretBox.open(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const sealed = sealCredentials(box, { username: 'u', password: 'correct horse' })!;
+    expect(sealed.toString('latin1')).not.toContain('correct horse');
+    expect(openCredentials(KeyFileSecretBox.open(file), sealed)).toEqual({ username: 'u', password: 'correct horse' });
+    const tampered = Buffer.from(sealed);
+    tampered[tampered.length - 1] ^= 1;
+    expect(() => openCredentials(box, tampered)).toThrow();
+  });
+  it('splits credentials out of URLs', () => {
+    expect(splitCredentials('rtsp://ad%20min:p%40ss@cam:554/s')).toEqual({ url: 'rtsp://cam:554/s', credentials: { username: 'ad min', password: 'p@ss' } });
+    expect(withCredentials('rtsp://cam/s', 'a b', 'c@d')).toBe('rtsp://a%20b:c%40d@cam/s');
+  });
+});
+
+describe('HTTP Range', () => {
+  it.each([
+    [undefined, 100, { kind: 'full' }],
+    ['bytes=0-0', 100, { kind: 'partial', start: 0, end: 0 }],
+    ['bytes=10-', 100, { kind: 'partial', start: 10, end: 99 }],
+    ['bytes=-10', 100, { kind: 'partial', start: 90, end: 99 }],
+    ['bytes=50-500', 100, { kind: 'partial', start: 50, end: 99 }],
+    ['bytes=100-', 100, { kind: 'unsatisfiable' }],
+    ['bytes=5-1', 100, { kind: 'unsatisfiable' }],
+    ['bytes=-0', 100, { kind: 'unsatisfiable' }],
+    ['bytes=0-1,5-6', 100, { kind: 'full' }],
+    ['items=0-1', 100, { kind: 'unsatisfiable' }],
+  ] as const)('%s of %d bytes', (header, size, expected) => {
+    expect(parseRange(header, size)).toEqual(expected);
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * An engine in its own process, so a test can SIGKILL it mid-segment.
+ * argv: <dataDir> <segmentSeconds> <rtspUrl>...  Prints one JSON line per event.
+ */
+import { Engine } from '../../main/engine/engine.ts';
+import { FAST_RECORDER } from './engine.ts';
+
+const [dataDir, segmentSeconds, ...urls] = process.argv.slice(2);
+const engine = new Engine({ dataDir, recorder: FAST_RECORDER, logSink: { write() {} } });
+engine.updateSettings({ segmentSeconds: Number(segmentSeconds), freeSpaceFloorBytes: 0 });
+engine.on('segment', (s) => process.stdout.write(JSON.stringify({ event: 'segment', segment: s }) + '\n'));
+engine.start();
+(async () => {
+  if (engine.cameras.list().length === 0) {
+    for (const [i, url] of urls.entries()) await engine.cameras.add({ name: `cam ${i}`, mainUrl: url });
+  }
+  process.stdout.write(JSON.stringify({ event: 'ready', pid: process.pid }) + '\n');
+})();
