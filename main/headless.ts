@@ -21,6 +21,8 @@ export interface HeadlessOptions extends Omit<EngineOptions, 'live'> {
   host?: string;
   /** The built renderer; defaults to out/renderer beside the project. */
   staticDir?: string | null;
+  /** A per-launch API token kept in memory (the desktop app) instead of DIR/api-token. */
+  token?: string;
 }
 
 export interface Headless {
@@ -53,7 +55,7 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
   const dispatcher = new Dispatcher(createHandlers(engine), (op, err) =>
     engine.log.error(`operation ${op} failed: ${(err as Error)?.stack ?? String(err)}`),
   );
-  const token = loadOrCreateToken(join(resolve(opts.dataDir), 'api-token'));
+  const token = opts.token ?? loadOrCreateToken(join(resolve(opts.dataDir), 'api-token'));
   const staticDir = opts.staticDir === undefined ? (existsSync(DEFAULT_STATIC_DIR) ? DEFAULT_STATIC_DIR : null) : opts.staticDir;
   const http = new HttpServer({ dispatcher, store: engine.store, token, log: engine.log.child('http'), staticDir, extraHosts: opts.host && opts.host !== '127.0.0.1' ? [opts.host] : [] });
   const liveRoute = createLiveRoute(live, engine.log.child('live'));

@@ -114,6 +114,11 @@ export class HttpServer {
       this.sendError(res, 'invalid_input', 'unexpected Host header', 403);
       return;
     }
+    // Dot segments would be normalised away by URL parsing: refuse them outright.
+    if (/(^|\/|%2f)(\.|%2e){2}(\/|%2f|$)/i.test((req.url ?? '').split('?')[0])) {
+      this.sendError(res, 'invalid_input', 'paths must not contain ".." segments');
+      return;
+    }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
 
@@ -157,6 +162,7 @@ export class HttpServer {
     if (req.method === 'POST' || req.method === 'PATCH') {
       const parsed = await readJsonBody(req);
       if (!parsed.ok) {
+        if (parsed.status === 413) res.shouldKeepAlive = false; // the rest of the body is never read
         this.sendError(res, 'invalid_input', parsed.message, parsed.status);
         return;
       }

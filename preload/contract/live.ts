@@ -15,13 +15,7 @@
 import { z } from 'zod';
 import { StreamKind } from './core.ts';
 
-/** Path prefix of the live WebSocket route. */
-export const LIVE_PATH_PREFIX = '/api/live/';
-
-/** The live route of one camera stream (relative to the server's origin). */
-export function livePath(cameraId: number, stream: StreamKind): string {
-  return `${LIVE_PATH_PREFIX}${cameraId}/${stream}`;
-}
+export { LIVE_PATH_PREFIX, livePath, LIVE_CLOSE } from './live-route.ts';
 
 /** A new run of the stream begins; the next binary message is its init segment. */
 export const LiveInitMessage = z.object({
@@ -48,15 +42,5 @@ export type LiveOfflineMessage = z.infer<typeof LiveOfflineMessage>;
 
 export const LiveMessage = z.discriminatedUnion('type', [LiveInitMessage, LiveOfflineMessage]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
-
-/** WebSocket close codes the live route uses (4000-4999: application codes). */
-export const LIVE_CLOSE = {
-  /** The viewer could not keep up for too long (its queue stayed full). Reconnecting is fine. */
-  tooSlow: 4008,
-  /** The camera or stream no longer exists. Do not reconnect. */
-  gone: 4404,
-  /** The server is shutting down. */
-  shutdown: 1001,
-} as const;
 
 export const liveOperations = {} as const;

@@ -9,11 +9,16 @@ import { z } from 'zod';
 // ---------------------------------------------------------------------------
 
 /** Database ids are positive integers; anything else ("../../etc/passwd") is rejected. */
-export const Id = z.coerce
-  .number({ error: 'id must be a positive integer' })
-  .int('id must be a positive integer')
-  .positive('id must be a positive integer')
-  .max(Number.MAX_SAFE_INTEGER, 'id is too large');
+export const Id = z.preprocess(
+  // Path and query parameters arrive as strings: accept plain digits only, so
+  // "1e3", " 7", "0x10" or "../../etc/passwd" are refused rather than coerced.
+  (v) => (typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v),
+  z
+    .number({ error: 'id must be a positive integer' })
+    .int('id must be a positive integer')
+    .positive('id must be a positive integer')
+    .max(Number.MAX_SAFE_INTEGER, 'id is too large'),
+);
 
 /** UTC milliseconds since the epoch. All times in the API are UTC integers. */
 export const UtcMs = z.coerce

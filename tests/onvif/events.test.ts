@@ -79,6 +79,16 @@ describe('pull-point events', () => {
     await waitFor(() => changed(events, 'motion', true).length === 1, 'motion after the restart');
   });
 
+  it('re-subscribes when the device forgets the subscription but stays up', async () => {
+    const device = await simDevice();
+    const { subscriber, events, statuses } = await subscribe(device);
+    device.forgetSubscriptions();
+    await waitFor(() => subscriber.stats.created === 2, 'a new subscription');
+    expect(statuses.find((s) => s.state === 'lost')).toMatchObject({ error: { code: 'SENDER_FAULT' } });
+    device.raiseEvent('tamper', true);
+    await waitFor(() => changed(events, 'tamper', true).length === 1, 'tamper on the new subscription');
+  });
+
   it('renews before expiry with short termination times, and unsubscribes on stop', async () => {
     const device = await simDevice();
     const { subscriber, events } = await subscribe(device, { terminationSeconds: 2, timeoutMs: 500 });

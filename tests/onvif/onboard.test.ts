@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectDevice, isOnvifError, onboardDevice, OnvifError, type OnboardOptions } from '../../main/engine/onvif/index.ts';
+import { connectDevice, fetchSnapshot, isOnvifError, onboardDevice, OnvifError, type OnboardOptions } from '../../main/engine/onvif/index.ts';
 import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions } from '../sim/onvif/index.ts';
 import { closedPort, silentServer } from './helpers/network.ts';
 import { makeSelfSignedCert } from './helpers/tlsCert.ts';
@@ -60,6 +60,16 @@ describe('onboarding', () => {
     expect(result.ptz).toBe(true);
     expect(result.events).toBe(true);
     expect(JSON.stringify(result)).not.toContain(PASSWORD);
+  });
+
+  it('fetches the snapshot preview with HTTP Digest', async () => {
+    const device = await sim();
+    const { snapshotUri } = await onboardDevice({ xaddr: device.xaddr, username: 'admin', password: PASSWORD });
+    const snapshot = await fetchSnapshot({ uri: snapshotUri!, username: 'admin', password: PASSWORD });
+    expect(snapshot.contentType).toBe('image/jpeg');
+    expect(snapshot.body.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    await expect(fetchSnapshot({ uri: snapshotUri!, username: 'admin', password: 'nope' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(fetchSnapshot({ uri: device.xaddr, username: 'admin', password: PASSWORD })).rejects.toMatchObject({ code: 'HTTP_ERROR' });
   });
 
   it('fails the same camera when the offset is ignored (proves the digest really uses it)', async () => {

@@ -302,6 +302,9 @@ def make_factory(launch, on_configure):
 
 def main():
     a = parse_args()
+    # Until the main loop runs (GLib handlers below), exit cleanly on SIGTERM too.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
     die_with_parent()
     Gst.init(None)
     color = int(a.color, 16) & 0xFFFFFF

@@ -29,7 +29,7 @@ export function transcodeArgs(fragmentMs = 250): string[] {
     '-loglevel', 'error',
     // The input is live: start at once instead of probing a few seconds of it.
     '-fflags', '+nobuffer',
-    '-probesize', '65536',
+    '-probesize', '4096',
     '-analyzeduration', '0',
     '-f', 'mp4',
     '-i', 'pipe:0',

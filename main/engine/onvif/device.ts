@@ -1,7 +1,7 @@
 /**
  * Device service: the camera's clock, identity and where its other services live.
  */
-import { OnvifError, isOnvifError } from './errors.ts';
+import { OnvifError, isOnvifError, type OnvifErrorCode } from './errors.ts';
 import { endpointFor, type OnvifSession, type ServiceAddresses } from './session.ts';
 import { DEFAULT_TIMEOUT_MS, NS, parseHttpUrl, soapCall, type SoapEndpoint } from './soap.ts';
 import { cleanText } from './text.ts';
@@ -80,6 +80,8 @@ const SERVICE_BY_NAMESPACE = new Map<string, keyof ServiceAddresses>([
   [NS.events, 'events'],
 ]);
 
+const FATAL_FOR_FALLBACK = new Set<OnvifErrorCode>(['AUTH_FAILED', 'UNREACHABLE', 'TIMEOUT', 'TLS_REQUIRED', 'TLS_FAILED', 'ABORTED']);
+
 /** GetServices (ONVIF 2.x), falling back to GetCapabilities for older devices. */
 export async function getServiceAddresses(session: OnvifSession): Promise<ServiceAddresses> {
   const deviceUrl = parseHttpUrl(session.deviceUrl);
@@ -96,9 +98,8 @@ export async function getServiceAddresses(session: OnvifSession): Promise<Servic
     }
     return services;
   } catch (error) {
-    if (isOnvifError(error) && !['ACTION_NOT_SUPPORTED', 'SENDER_FAULT', 'RECEIVER_FAULT', 'HTTP_ERROR', 'BAD_RESPONSE'].includes(error.code)) {
-      throw error;
-    }
+    // Login, network and TLS problems would hit GetCapabilities just the same; anything else may be old firmware.
+    if (!isOnvifError(error) || FATAL_FOR_FALLBACK.has(error.code)) throw error;
   }
   const body = await soapCall(
     endpointFor(session, session.deviceUrl),

@@ -1,5 +1,5 @@
 /**
- * One HTTP POST to a camera with the guarantees untrusted devices need: a
+ * One HTTP request to a camera with the guarantees untrusted devices need: a
  * hard deadline for the whole exchange (connect, headers and body — not just
  * socket idle time), a cap on the reply size, and network failures turned
  * into OnvifErrors that name the address and say what went wrong.
@@ -17,7 +17,8 @@ export interface HttpReply {
   body: Buffer;
 }
 
-export interface HttpPostOptions {
+export interface HttpRequestOptions {
+  method?: 'GET' | 'POST';
   headers: Record<string, string>;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -30,11 +31,12 @@ export function hostLabel(url: URL): string {
   return url.port ? `${url.hostname}:${url.port}` : url.hostname;
 }
 
-export function httpPost(url: URL, body: string, options: HttpPostOptions): Promise<HttpReply> {
+export function httpRequest(url: URL, body: string | undefined, options: HttpRequestOptions): Promise<HttpReply> {
+  const startedAt = Date.now();
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
-  const payload = Buffer.from(body, 'utf8');
+  const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
   const client = url.protocol === 'https:' ? https : http;
 
   return new Promise<HttpReply>((resolve, reject) => {
@@ -46,6 +48,11 @@ export function httpPost(url: URL, body: string, options: HttpPostOptions): Prom
       if (error) reject(error);
       else resolve(reply!);
     };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      const timeLeft = startedAt + options.timeoutMs - Date.now();
+      void classifyError(error, url, options, deadline.signal, timeLeft).then(finish);
+    };
     if (signal.aborted) {
       finish(abortError(url, options, deadline.signal));
       return;
@@ -54,10 +61,10 @@ export function httpPost(url: URL, body: string, options: HttpPostOptions): Prom
     const request = client.request(
       url,
       {
-        method: 'POST',
+        method: options.method ?? 'POST',
         agent: false,
         signal,
-        headers: { ...options.headers, 'Content-Length': String(payload.length), Connection: 'close' },
+        headers: { ...options.headers, ...(payload ? { 'Content-Length': String(payload.length) } : {}), Connection: 'close' },
         rejectUnauthorized: options.rejectUnauthorized ?? true,
       },
       (response) => {
@@ -87,10 +94,10 @@ export function httpPost(url: URL, body: string, options: HttpPostOptions): Prom
             body: Buffer.concat(chunks),
           }),
         );
-        response.on('error', (error) => void classifyError(error, url, options, deadline.signal).then(finish));
+        response.on('error', fail);
       },
     );
-    request.on('error', (error) => void classifyError(error, url, options, deadline.signal).then(finish));
+    request.on('error', fail);
     request.end(payload);
   });
 }
@@ -99,7 +106,7 @@ function tooLarge(url: URL, limit: number): OnvifError {
   return new OnvifError('RESPONSE_TOO_LARGE', `The device at ${hostLabel(url)} sent a reply larger than ${limit} bytes`);
 }
 
-function abortError(url: URL, options: HttpPostOptions, deadline: AbortSignal): OnvifError {
+function abortError(url: URL, options: HttpRequestOptions, deadline: AbortSignal): OnvifError {
   if (deadline.aborted) {
     return new OnvifError('TIMEOUT', `The device at ${hostLabel(url)} did not answer within ${options.timeoutMs} ms`);
   }
@@ -154,18 +161,25 @@ function speaksTls(url: URL, timeoutMs: number): Promise<boolean> {
   });
 }
 
-async function classifyError(error: unknown, url: URL, options: HttpPostOptions, deadline: AbortSignal): Promise<OnvifError> {
+async function classifyError(
+  error: unknown,
+  url: URL,
+  options: HttpRequestOptions,
+  deadline: AbortSignal,
+  timeLeftMs: number,
+): Promise<OnvifError> {
   const err = error as NodeJS.ErrnoException & { rawPacket?: unknown };
   const dropped = err.code === 'ECONNRESET' || looksLikeTls(err.rawPacket);
   if (url.protocol === 'http:' && dropped && !deadline.aborted && !options.signal?.aborted) {
-    if (looksLikeTls(err.rawPacket) || (await speaksTls(url, Math.min(2000, options.timeoutMs)))) {
+    // The TLS check shares the request's deadline, so the caller's timeout still holds.
+    if (looksLikeTls(err.rawPacket) || (timeLeftMs > 0 && (await speaksTls(url, Math.min(2000, timeLeftMs))))) {
       return tlsRequiredError(url, error);
     }
   }
   return networkError(error, url, options, deadline);
 }
 
-function networkError(error: unknown, url: URL, options: HttpPostOptions, deadline: AbortSignal): OnvifError {
+function networkError(error: unknown, url: URL, options: HttpRequestOptions, deadline: AbortSignal): OnvifError {
   if (error instanceof OnvifError) return error;
   const err = error as NodeJS.ErrnoException;
   const where = hostLabel(url);

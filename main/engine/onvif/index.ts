@@ -28,6 +28,7 @@ export {
 } from './device.ts';
 export type { OnvifSession, ServiceAddresses } from './session.ts';
 export { getProfiles, getStreamUri, getSnapshotUri } from './media.ts';
+export { fetchSnapshot, type Snapshot, type SnapshotOptions } from './snapshot.ts';
 export { chooseProfiles, type MediaProfile, type ProfileChoice, type VideoEncoding } from './profiles.ts';
 
 export {

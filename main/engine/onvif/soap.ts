@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AUTH_FAILED_MESSAGE, OnvifError } from './errors.ts';
-import { hostLabel, httpPost, tlsRequiredError, type HttpReply } from './http.ts';
+import { hostLabel, httpRequest, tlsRequiredError, type HttpReply } from './http.ts';
 import { digestAuthorization, parseDigestChallenges } from './httpDigest.ts';
 import { child, escapeXml, parseXml, path, textOf, type XmlElement } from './xml.ts';
 import { cleanText } from './text.ts';
@@ -94,7 +94,7 @@ export async function soapCall(endpoint: SoapEndpoint, bodyXml: string, options:
       (options.headerXml ?? '');
     const headers: Record<string, string> = { 'Content-Type': contentType };
     if (authorization) headers.Authorization = authorization;
-    return httpPost(url, buildEnvelope(bodyXml, headerXml), {
+    return httpRequest(url, buildEnvelope(bodyXml, headerXml), {
       headers,
       timeoutMs: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxResponseBytes,

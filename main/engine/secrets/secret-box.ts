@@ -18,6 +18,12 @@ const VERSION = 1;
 export class KeyFileSecretBox implements SecretBox {
   private constructor(private readonly key: Buffer) {}
 
+  /** A box over a key kept elsewhere (the desktop app unseals it with Electron safeStorage). */
+  static fromKey(key: Buffer): KeyFileSecretBox {
+    if (key.length !== 32) throw new Error('a Keepwatch credentials key is 32 bytes');
+    return new KeyFileSecretBox(Buffer.from(key));
+  }
+
   /** Loads DIR/secret.key, creating it (0600) on first run. */
   static open(keyFile: string): KeyFileSecretBox {
     if (!existsSync(keyFile)) {

@@ -6,6 +6,9 @@ import { mkdirSync, readdirSync, rmdirSync, statfsSync, unlinkSync, openSync, fs
 import { join, resolve, sep } from 'node:path';
 import { openDatabase, type Db } from './database.ts';
 import type { Clock } from '../clock.ts';
+import { FootageSpans } from './footage-spans.ts';
+import { ThumbnailFiles } from './thumbnail-files.ts';
+import { TimelineIndex } from './timeline-index.ts';
 
 export type CameraSource = 'rtsp' | 'onvif' | 'test-pattern';
 export type StreamKind = 'main' | 'sub';
@@ -68,6 +71,12 @@ export function parseSegmentFileName(rel: string): { cameraId: number; runId: nu
 export class Store {
   readonly recordingsRoot: string;
   private totalBytesCache: number;
+  /** Merged spans of footage per camera, kept in step with every segment insert and delete. */
+  readonly footage: FootageSpans;
+  /** Timeline lookups: spans, the segment at a moment, next/previous footage, events. */
+  readonly timeline: TimelineIndex;
+  /** Keyframe thumbnails beside their segments; deleted with them. */
+  readonly thumbnails: ThumbnailFiles;
 
   private constructor(
     readonly db: Db,
@@ -77,6 +86,9 @@ export class Store {
     this.recordingsRoot = resolve(recordingsRoot);
     mkdirSync(this.recordingsRoot, { recursive: true });
     this.totalBytesCache = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments').get() as { n: number }).n;
+    this.footage = new FootageSpans(db);
+    this.timeline = new TimelineIndex(db, this.footage);
+    this.thumbnails = new ThumbnailFiles(db, (rel) => this.absolutePath(rel), this.recordingsRoot);
   }
 
   static open(opts: { databaseFile: string; recordingsRoot: string; clock: Clock }): Store {
@@ -175,6 +187,9 @@ export class Store {
       };
       this.db
         .prepare('INSERT OR IGNORE INTO garbage (file, queued_at) SELECT file, ? FROM segments WHERE camera_id = ?')
+        .run(this.clock.now(), id);
+      this.db
+        .prepare('INSERT OR IGNORE INTO garbage (file, queued_at) SELECT t.file, ? FROM thumbnails t JOIN segments s ON s.id = t.segment_id WHERE s.camera_id = ?')
         .run(this.clock.now(), id);
       this.db.prepare('DELETE FROM cameras WHERE id = ?').run(id);
       this.totalBytesCache -= removed.n;
@@ -288,12 +303,16 @@ export class Store {
   // ---------------------------------------------------------------- segments
 
   insertSegment(s: NewSegment): number {
-    const { lastInsertRowid } = this.db
-      .prepare(
-        `INSERT INTO segments (camera_id, stream_id, run_id, seq, start_ms, end_ms, bytes, codec, width, height, file, recovered)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(s.cameraId, s.streamId, s.runId, s.seq, s.start, s.end, s.bytes, s.codec, s.width, s.height, s.file, s.recovered ? 1 : 0);
+    const { lastInsertRowid } = this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          `INSERT INTO segments (camera_id, stream_id, run_id, seq, start_ms, end_ms, bytes, codec, width, height, file, recovered)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(s.cameraId, s.streamId, s.runId, s.seq, s.start, s.end, s.bytes, s.codec, s.width, s.height, s.file, s.recovered ? 1 : 0);
+      this.footage.added(s.cameraId, s.start, s.end);
+      return result;
+    })();
     this.totalBytesCache += s.bytes;
     return Number(lastInsertRowid);
   }
@@ -405,15 +424,18 @@ export class Store {
     if (!ids.length) return 0;
     const freed = this.db.transaction(() => {
       let bytes = 0;
-      const get = this.db.prepare('SELECT file, bytes FROM segments WHERE id = ?');
+      const get = this.db.prepare('SELECT file, bytes, camera_id AS cameraId, start_ms AS start, end_ms AS end FROM segments WHERE id = ?');
       const queue = this.db.prepare('INSERT OR IGNORE INTO garbage (file, queued_at) VALUES (?, ?)');
+      const queueThumbnails = this.db.prepare('INSERT OR IGNORE INTO garbage (file, queued_at) SELECT file, ? FROM thumbnails WHERE segment_id = ?');
       const del = this.db.prepare('DELETE FROM segments WHERE id = ?');
       const now = this.clock.now();
       for (const id of ids) {
-        const row = get.get(id) as { file: string; bytes: number } | undefined;
+        const row = get.get(id) as { file: string; bytes: number; cameraId: number; start: number; end: number } | undefined;
         if (!row) continue;
         queue.run(row.file, now);
+        queueThumbnails.run(now, id);
         del.run(id);
+        this.footage.removed(row.cameraId, row.start, row.end);
         bytes += row.bytes;
       }
       return bytes;
@@ -425,13 +447,19 @@ export class Store {
 
   /** Deletes index rows whose files vanished (no garbage entry needed: there is nothing to unlink). */
   forgetSegments(ids: number[]): void {
-    const del = this.db.prepare('DELETE FROM segments WHERE id = ? RETURNING bytes');
+    const del = this.db.prepare('DELETE FROM segments WHERE id = ? RETURNING bytes, camera_id AS cameraId, start_ms AS start, end_ms AS end');
+    // Thumbnails may still be on disk: queue them before the cascade drops their rows.
+    const queueThumbnails = this.db.prepare('INSERT OR IGNORE INTO garbage (file, queued_at) SELECT file, ? FROM thumbnails WHERE segment_id = ?');
     this.db.transaction(() => {
       for (const id of ids) {
-        const row = del.get(id) as { bytes: number } | undefined;
-        if (row) this.totalBytesCache -= row.bytes;
+        queueThumbnails.run(this.clock.now(), id);
+        const row = del.get(id) as { bytes: number; cameraId: number; start: number; end: number } | undefined;
+        if (!row) continue;
+        this.totalBytesCache -= row.bytes;
+        this.footage.removed(row.cameraId, row.start, row.end);
       }
     })();
+    this.collectGarbage();
   }
 
   /** Queues a file that has no row (unplayable leftovers) for deletion. */

@@ -96,6 +96,8 @@ export interface SimOnvifDevice {
   raiseEvent(kind: 'motion' | 'tamper', state: boolean): void;
   /** Change options while running (e.g. slowReplyMs, password, clockOffsetMs). */
   update(changes: Partial<SimOnvifOptions>): void;
+  /** Drops every pull-point subscription while staying up (as if it rebooted between two polls). */
+  forgetSubscriptions(): void;
   /** Reboot: HTTP goes away for downMs (connections refused), subscriptions are forgotten. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -108,6 +110,12 @@ export const DEFAULT_SIM_PROFILES: SimProfile[] = [
 ];
 
 const MAX_REQUEST_BYTES = 256 * 1024;
+const SNAPSHOT_PATH = '/snapshot.jpg';
+/** A 1×1 grey JPEG. */
+const SNAPSHOT_JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  'base64',
+);
 const PATHS = {
   device: '/onvif/device_service',
   media: '/onvif/media_service',
@@ -223,7 +231,7 @@ export async function startSimOnvifDevice(options: SimOnvifOptions = {}): Promis
       service: 'media',
       handle: (request, path) => {
         if (!profileFor(request)) return senderFault('ter:InvalidArgVal', 'No such profile');
-        return { body: reply.mediaUri('GetSnapshotUri', opts.snapshotUri ?? `${base()}/snapshot.jpg`, path === PATHS.media2 ? 2 : 1) };
+        return { body: reply.mediaUri('GetSnapshotUri', opts.snapshotUri ?? base() + SNAPSHOT_PATH, path === PATHS.media2 ? 2 : 1) };
       },
     },
     ContinuousMove: {
@@ -353,7 +361,20 @@ export async function startSimOnvifDevice(options: SimOnvifOptions = {}): Promis
     response.end(result.body);
   }
 
+  /** Snapshots are plain GETs behind HTTP Digest, as on most cameras. */
+  function serveSnapshot(request: http.IncomingMessage, response: http.ServerResponse): void {
+    if (!digest.check(request.headers, 'GET')) {
+      response.writeHead(401, { 'WWW-Authenticate': digest.challenge(), 'Content-Length': '0' }).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(SNAPSHOT_JPEG);
+  }
+
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    if (request.method === 'GET' && request.url === SNAPSHOT_PATH) {
+      serveSnapshot(request, response);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of request) {
@@ -451,6 +472,9 @@ export async function startSimOnvifDevice(options: SimOnvifOptions = {}): Promis
     },
     update(changes) {
       opts = { ...opts, ...changes };
+    },
+    forgetSubscriptions() {
+      pullPoints.clear();
     },
     async restart(downMs = 300) {
       pullPoints.clear();

@@ -78,26 +78,15 @@ function CameraRow({ camera, now, busy, actions }: { camera: Camera; now: number
         {camera.storage.segments > 0 ? (
           <>
             <div className="kwc-strong">{formatBytes(camera.storage.bytes)}</div>
-            <div className="kwc-muted">
-              {formatCount(camera.storage.segments, 'segment')} · keeps {formatSpanDays(camera.storage.daysKept)}
-            </div>
+            <div className="kwc-muted">{formatCount(camera.storage.segments, 'segment')}</div>
           </>
         ) : (
           <span className="kwc-muted">No footage yet</span>
         )}
       </td>
       <td className="kwc-col-retention">
-        {camera.retention.maxAgeDays !== null ? (
-          <>
-            <div>{formatDayLimit(camera.retention.maxAgeDays)}</div>
-            <div className="kwc-muted">max age</div>
-          </>
-        ) : (
-          <>
-            <div>No age limit</div>
-            <div className="kwc-muted">until space is needed</div>
-          </>
-        )}
+        <div>{camera.storage.segments > 0 ? `Keeps ${formatSpanDays(camera.storage.daysKept)}` : <span className="kwc-muted">—</span>}</div>
+        <div className="kwc-muted">{camera.retention.maxAgeDays !== null ? `limit ${formatDayLimit(camera.retention.maxAgeDays)}` : 'no age limit'}</div>
       </td>
       <td className="kwc-col-actions">
         <div className="kwc-row-actions">
