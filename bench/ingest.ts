@@ -1,0 +1,110 @@
+/**
+ * Ingest benchmark: N simulated 1080p H.264 cameras (4 Mb/s, re-served from a
+ * pre-encoded file so the cameras themselves cost little) recorded by the
+ * Keepwatch engine, against N bare `ffmpeg -c copy` segment recorders of the
+ * same streams, in the same run. Measures CPU (% of one core) and RSS of the
+ * engine plus its ffmpeg children, and checks no segment is missing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSimCameras } from '../tests/sim/cameras.ts';
+import { makeTestFile } from '../tests/sim/signature.ts';
+import { tempDir } from '../tests/helpers/tmp.ts';
+import { cpuPercent, sampleTree } from './proc-stats.ts';
+import type { BenchRow } from './report.ts';
+
+const CHILD = fileURLToPath(new URL('../tests/helpers/engine-child.ts', import.meta.url));
+const SEGMENT_SECONDS = 10;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function measure(roots: number[], seconds: number): Promise<{ cpu: number; rss: number }> {
+  const a = sampleTree(roots);
+  let rss = a.rss;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    await sleep(2000);
+    rss = Math.max(rss, sampleTree(roots).rss);
+  }
+  const b = sampleTree(roots);
+  return { cpu: cpuPercent(a, b), rss: Math.max(rss, b.rss) };
+}
+
+function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    p.once('exit', () => r());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+export async function benchIngest(opts: { counts: number[]; seconds: number }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const tmp = tempDir('kw-bench-ingest-');
+  const source = join(tmp.dir, 'source-1080p.mp4');
+  await makeTestFile(source, { width: 1920, height: 1080, fps: 25, seconds: 20, gop: 50, bitrate: '4M', noise: true });
+  try {
+    for (const n of opts.counts) {
+      const sims = await startSimCameras(Array.from({ length: n }, (_, i) => ({ color: i, file: source })));
+      try {
+        // Keepwatch: one engine process, N ffmpeg children.
+        const dataDir = join(tmp.dir, `engine-${n}`);
+        const engine = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(SEGMENT_SECONDS), ...sims.cameras.map((c) => c.mainUrl)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const segments: { cameraId: number; runId: number; start: number; end: number }[] = [];
+        createInterface({ input: engine.stdout! }).on('line', (line) => {
+          const msg = JSON.parse(line) as { event: string; segment?: { cameraId: number; runId: number; start: number; end: number } };
+          if (msg.event === 'segment') segments.push(msg.segment!);
+        });
+        await sleep(8000); // connect and settle
+        const kw = await measure([engine.pid!], opts.seconds);
+        await stop(engine);
+        const perCamera = new Map<number, typeof segments>();
+        for (const s of segments) perCamera.set(s.cameraId, [...(perCamera.get(s.cameraId) ?? []), s]);
+        const expected = Math.floor(opts.seconds / SEGMENT_SECONDS);
+        const missing = [...Array(n).keys()].filter((i) => {
+          const segs = perCamera.get(i + 1) ?? [];
+          const runs = new Set(segs.map((s) => s.runId)).size;
+          const contiguous = segs.every((s, k) => k === 0 || s.start === segs[k - 1].end);
+          return segs.length < expected || runs !== 1 || !contiguous;
+        }).length;
+
+        // Bare ffmpeg: the same streams, `-c copy` into 10 s MP4 segments, nothing else.
+        const bareDir = join(tmp.dir, `bare-${n}`);
+        mkdirSync(bareDir, { recursive: true });
+        const bare = sims.cameras.map((c, i) =>
+          spawn('ffmpeg', [
+            '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
+            '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', c.mainUrl,
+            '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-reset_timestamps', '1',
+            '-segment_format', 'mp4', '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
+            join(bareDir, `cam${i}-%05d.mp4`),
+          ], { stdio: 'ignore' }),
+        );
+        await sleep(8000);
+        const base = await measure(bare.map((p) => p.pid!), opts.seconds);
+        await Promise.all(bare.map(stop));
+        void readdirSync(bareDir);
+
+        const ratio = kw.cpu / Math.max(base.cpu, 0.01);
+        rows.push(
+          { group: 'ingest', name: `${n} cam: Keepwatch CPU`, value: kw.cpu, unit: '% core' },
+          { group: 'ingest', name: `${n} cam: bare ffmpeg CPU`, value: base.cpu, unit: '% core' },
+          { group: 'ingest', name: `${n} cam: CPU ratio`, value: ratio, unit: '×', target: '≤ 1.10', pass: ratio <= 1.1 },
+          { group: 'ingest', name: `${n} cam: RSS per camera`, value: kw.rss / n / 1e6, unit: 'MB', target: '≤ 50', pass: kw.rss / n / 1e6 <= 50, note: `bare ${(base.rss / n / 1e6).toFixed(1)} MB` },
+          { group: 'ingest', name: `${n} cam: cameras with missing segments`, value: missing, unit: 'cameras', target: '0', pass: missing === 0 },
+        );
+      } finally {
+        await sims.stopAll();
+      }
+    }
+  } finally {
+    tmp.cleanup();
+  }
+  return rows;
+}

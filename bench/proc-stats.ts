@@ -1,0 +1,69 @@
+/**
+ * CPU and memory of a process tree from /proc (Linux): user+system ticks and
+ * resident memory of a pid and all its descendants.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+function stat(pid: number): { ppid: number; ticks: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of a process and all its descendants. */
+export function processTree(roots: number[]): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const s = stat(Number(e));
+    if (s) parent.set(Number(e), s.ppid);
+  }
+  const out = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent) if (out.has(ppid) && !out.has(pid)) (out.add(pid), (grew = true));
+  }
+  return [...out];
+}
+
+export interface TreeSample {
+  seconds: number;
+  ticksByPid: Map<number, number>;
+  rss: number;
+}
+
+export function sampleTree(roots: number[]): TreeSample {
+  const pids = processTree(roots);
+  const ticksByPid = new Map<number, number>();
+  let rss = 0;
+  for (const pid of pids) {
+    const s = stat(pid);
+    if (s) ticksByPid.set(pid, s.ticks);
+    rss += rssBytes(pid);
+  }
+  return { seconds: performance.now() / 1000, ticksByPid, rss };
+}
+
+/** CPU used between two samples, in % of one core (processes present in both). */
+export function cpuPercent(a: TreeSample, b: TreeSample): number {
+  let ticks = 0;
+  for (const [pid, t] of b.ticksByPid) ticks += t - (a.ticksByPid.get(pid) ?? t);
+  return (100 * ticks) / CLK_TCK / (b.seconds - a.seconds);
+}
