@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { backoffDelay } from '../../main/engine/recording/backoff.ts';
 import { redact, redactUrl } from '../../main/engine/redact.ts';
-import { ingestArgs } from '../../main/engine/ingest/ffmpeg-args.ts';
+import { segmentArgs, liveArgs, patternSafe } from '../../main/engine/ingest/ffmpeg-args.ts';
+import { parseSegmentListLine, ProgressParser } from '../../main/engine/ingest/progress.ts';
 import { RtspOpener, withCredentials } from '../../main/engine/ingest/opener.ts';
 import { parseInputAudioCodec, TailBuffer } from '../../main/engine/ingest/stderr-info.ts';
 import { splitCredentials } from '../../main/engine/cameras/camera-service.ts';
@@ -42,18 +43,39 @@ describe('ffmpeg command line', () => {
   const tmp = tempDir();
   const box = KeyFileSecretBox.open(join(tmp.dir, 'k'));
 
-  it('copies video, forces TCP with a socket timeout, whitelists protocols, writes fMP4 to stdout', () => {
-    const args = ingestArgs(new RtspOpener(box).open(camera, stream), { fragmentMs: 250, audioCodec: null });
-    expect(args).toEqual(expect.arrayContaining(['-c:v', 'copy', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-f', 'mp4', 'pipe:1']));
+  const seg = (audioCodec: string | null) =>
+    segmentArgs(new RtspOpener(box).open(camera, stream), { segmentSeconds: 60, fragmentMs: 250, audioCodec, outputPattern: '/rec/c1/2026-11-25/r7-%06d.mp4' });
+
+  it('copies video over TCP with a socket timeout and a protocol whitelist into flushed fMP4 segments', () => {
+    const args = seg(null);
+    expect(args).toEqual(expect.arrayContaining(['-c:v', 'copy', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-f', 'segment', '-reset_timestamps', '1']));
     expect(args[args.indexOf('-protocol_whitelist') + 1]).not.toMatch(/file|concat|pipe|subfile|http/);
     expect(args[args.indexOf('-i') + 1]).toBe('rtsp://10.0.0.5/live');
+    // The flush options only work inside segment_format_options.
+    expect(args[args.indexOf('-segment_format_options') + 1]).toBe('movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=250000:flush_packets=1');
+    expect(args.slice(args.indexOf('-segment_list'), args.indexOf('-segment_list') + 4)).toEqual(['-segment_list', 'pipe:3', '-segment_list_type', 'csv']);
+    expect(args.at(-1)).toBe('/rec/c1/2026-11-25/r7-%06d.mp4');
+    expect(patternSafe('/data/100%/rec')).toBe('/data/100%%/rec');
+    const live = liveArgs(new RtspOpener(box).open(camera, stream), { fragmentMs: 250 });
+    expect(live).toEqual(expect.arrayContaining(['-an', '-f', 'mp4', 'pipe:1']));
+  });
+
+  it('reads the segment list and progress reports', () => {
+    expect(parseSegmentListLine('r7-000003.mp4,120.040000,180.080000')).toEqual({ name: 'r7-000003.mp4', start: 120.04, end: 180.08 });
+    expect(parseSegmentListLine('"/a,b/r7-000003.mp4",1.5,2')).toEqual({ name: 'r7-000003.mp4', start: 1.5, end: 2 });
+    expect(parseSegmentListLine('garbage')).toBeNull();
+    expect(parseSegmentListLine('x.mp4,5,4')).toBeNull();
+    const blocks: unknown[] = [];
+    const p = new ProgressParser((b) => blocks.push(b));
+    p.push('frame=10\nout_time_us=400000\ntotal_size=1234\nprog');
+    p.push('ress=continue\nout_time_us=N/A\ntotal_size=N/A\nprogress=end\n');
+    expect(blocks).toEqual([{ outTimeUs: 400000, totalSize: 1234, end: false }, { outTimeUs: null, totalSize: null, end: true }]);
   });
 
   it('transcodes G.711 audio to AAC but copies AAC', () => {
-    const src = new RtspOpener(box).open(camera, stream);
-    const g711 = ingestArgs(src, { fragmentMs: 250, audioCodec: 'pcm_mulaw' });
+    const g711 = seg('pcm_mulaw');
     expect(g711.slice(g711.indexOf('-c:a'), g711.indexOf('-c:a') + 2)).toEqual(['-c:a', 'aac']);
-    const aac = ingestArgs(src, { fragmentMs: 250, audioCodec: 'aac' });
+    const aac = seg('aac');
     expect(aac.slice(aac.indexOf('-c:a'), aac.indexOf('-c:a') + 2)).toEqual(['-c:a', 'copy']);
     expect(parseInputAudioCodec('  Stream #0:1: Audio: pcm_mulaw, 8000 Hz, mono, s16, 64 kb/s')).toBe('pcm_mulaw');
     expect(parseInputAudioCodec('  Stream #0:0: Video: h264 (High), yuv420p')).toBeNull();

@@ -4,7 +4,7 @@
  * the database passes its integrity check, and under 1 s of footage is lost.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -53,7 +53,10 @@ describe('crash safety', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = null;
-    await sleep(1000); // its ffmpeg dies of SIGPIPE on its next write
+    await sleep(1000);
+    // Its ffmpeg died with it (the kernel's parent-death signal): no orphan keeps writing.
+    const orphans = spawnSync('pgrep', ['-f', tmp.dir]).stdout.toString().trim();
+    expect(orphans).toBe('');
 
     const t = startTestEngine({ dir: tmp.dir, segmentSeconds: 4 });
     try {

@@ -19,9 +19,9 @@ const tmp = tempDir('kw-http-');
 const spawned: string[][] = [];
 const logs = new MemorySink();
 const runner: ProcessRunner = {
-  spawn(cmd, args) {
+  spawn(cmd, args, options) {
     spawned.push([...args]);
-    return nodeProcessRunner.spawn(cmd, args);
+    return nodeProcessRunner.spawn(cmd, args, options);
   },
 };
 

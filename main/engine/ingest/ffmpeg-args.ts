@@ -1,43 +1,81 @@
 /**
- * The ffmpeg command line of a stream's ingest process. Pure, so it is tested
- * directly.
+ * The ffmpeg command lines of a stream's ingest process. Pure, so they are
+ * tested directly.
  *
- * One process per camera stream, one output: fragmented MP4 on stdout. The
- * engine splits that stream into segment files itself and fans the same
- * fragments out to live viewers, so the camera is pulled once and ffmpeg does
- * no more work than a bare `-c copy` recorder.
+ *  - Recorded streams (`segmentArgs`): ffmpeg writes the segment files itself
+ *    (`-f segment`, fragmented MP4 flushed every fragment, so a crash loses at
+ *    most one fragment), reports each finished segment on pipe:3 (CSV) and its
+ *    progress on pipe:1. The engine never touches the media bytes on this
+ *    path, so recording costs what a bare `ffmpeg -c copy` costs; live viewers
+ *    read the segment being written (recording/live-tap.ts).
+ *  - Live-only streams (`liveArgs`, the sub stream): fragmented MP4 on stdout.
  */
 import type { OpenedSource } from './opener.ts';
 
 /** Audio codecs that may be copied into MP4 as they are; anything else (G.711...) becomes AAC. */
 const MP4_SAFE_AUDIO = new Set(['aac', 'mp3']);
 
-export interface IngestArgsOptions {
-  /** Fragment length: bounds both live latency and what a crash can lose. */
+const COMMON = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
+
+function audioArgs(audioCodec: string | null): string[] {
+  return ['-map', '0:a:0?', ...(audioCodec && MP4_SAFE_AUDIO.has(audioCodec) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'])];
+}
+
+export interface SegmentArgsOptions {
+  segmentSeconds: number;
+  /** Fragment length: bounds what a crash loses and live latency. */
   fragmentMs: number;
   /** The stream's audio codec as last seen; null when unknown (then transcoded to be safe). */
   audioCodec: string | null;
-  /** Drop audio entirely (live-only sub streams). */
-  noAudio?: boolean;
+  /** Absolute output pattern, e.g. /rec/c1/2026-11-25/r7-%06d.mp4 (a literal % must be written %%). */
+  outputPattern: string;
 }
 
-export function ingestArgs(source: OpenedSource, opts: IngestArgsOptions): string[] {
-  const audio = opts.noAudio
-    ? ['-an']
-    : ['-map', '0:a:0?', ...(opts.audioCodec && MP4_SAFE_AUDIO.has(opts.audioCodec) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k'])];
+export function segmentArgs(source: OpenedSource, o: SegmentArgsOptions): string[] {
+  const fragUs = Math.round(o.fragmentMs * 1000);
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-nostats',
-    '-loglevel', 'info',
+    ...COMMON,
     ...source.inputArgs,
     '-map', '0:v:0',
     ...source.videoArgs,
-    ...audio,
+    ...audioArgs(o.audioCodec),
+    '-f', 'segment',
+    '-segment_time', String(o.segmentSeconds),
+    '-segment_format', 'mp4',
+    // The flush options must sit inside segment_format_options to reach each
+    // segment's muxer (as plain output options they do nothing).
+    '-segment_format_options', `movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=${fragUs}:flush_packets=1`,
+    '-reset_timestamps', '1',
+    '-segment_start_number', '1',
+    '-segment_list', 'pipe:3',
+    '-segment_list_type', 'csv',
+    '-progress', 'pipe:1',
+    '-stats_period', '0.5',
+    o.outputPattern,
+  ];
+}
+
+export interface LiveArgsOptions {
+  fragmentMs: number;
+}
+
+/** A live-only stream: video only, fragmented MP4 on stdout. */
+export function liveArgs(source: OpenedSource, o: LiveArgsOptions): string[] {
+  return [
+    ...COMMON,
+    ...source.inputArgs,
+    '-map', '0:v:0',
+    ...source.videoArgs,
+    '-an',
     '-f', 'mp4',
     '-movflags', '+frag_keyframe+empty_moov+default_base_moof+skip_trailer',
-    '-frag_duration', String(Math.round(opts.fragmentMs * 1000)),
+    '-frag_duration', String(Math.round(o.fragmentMs * 1000)),
     '-flush_packets', '1',
     'pipe:1',
   ];
+}
+
+/** Escapes a folder for use in a segment output pattern. */
+export function patternSafe(path: string): string {
+  return path.replace(/%/g, '%%');
 }

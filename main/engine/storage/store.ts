@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import { FootageSpans } from './footage-spans.ts';
 import { ThumbnailFiles } from './thumbnail-files.ts';
 import { TimelineIndex } from './timeline-index.ts';
+import { OnvifIndex } from './onvif-index.ts';
 
 export type CameraSource = 'rtsp' | 'onvif' | 'test-pattern';
 export type StreamKind = 'main' | 'sub';
@@ -77,6 +78,8 @@ export class Store {
   readonly timeline: TimelineIndex;
   /** Keyframe thumbnails beside their segments; deleted with them. */
   readonly thumbnails: ThumbnailFiles;
+  /** ONVIF devices of ONVIF cameras, and camera events (motion, tamper). */
+  readonly onvif: OnvifIndex;
 
   private constructor(
     readonly db: Db,
@@ -89,6 +92,7 @@ export class Store {
     this.footage = new FootageSpans(db);
     this.timeline = new TimelineIndex(db, this.footage);
     this.thumbnails = new ThumbnailFiles(db, (rel) => this.absolutePath(rel), this.recordingsRoot);
+    this.onvif = new OnvifIndex(db, () => clock.now());
   }
 
   static open(opts: { databaseFile: string; recordingsRoot: string; clock: Clock }): Store {
@@ -234,6 +238,19 @@ export class Store {
   }
 
   // ---------------------------------------------------------------- segment files
+
+  /** Absolute folder for a camera's segments of one UTC day (created). ffmpeg writes run segments here. */
+  segmentFolder(cameraId: number, day: string): string {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`bad day ${day}`);
+    const dir = join(this.recordingsRoot, `c${cameraId}`, day);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Removes a run that never produced a segment (a failed connection attempt). */
+  deleteRunIfEmpty(runId: number): void {
+    this.db.prepare('DELETE FROM runs WHERE id = ? AND NOT EXISTS (SELECT 1 FROM segments WHERE run_id = ?)').run(runId, runId);
+  }
 
   /** Relative file name for a new segment, creating its folder. */
   newSegmentFile(cameraId: number, runId: number, seq: number, startMs: number): string {

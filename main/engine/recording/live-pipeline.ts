@@ -1,0 +1,54 @@
+/**
+ * A live-only stream (the sub stream): ffmpeg writes fragmented MP4 to stdout,
+ * every fragment goes to the live fan-out. Nothing is recorded.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { Mp4StreamReader } from '../mp4/stream-reader.ts';
+import { liveArgs } from '../ingest/ffmpeg-args.ts';
+import type { OpenedSource } from '../ingest/opener.ts';
+import type { LiveSink, MediaPipeline, RunContext } from './pipeline.ts';
+
+export class LivePipeline implements MediaPipeline {
+  readonly extraPipes = 0;
+  private started = false;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly fragmentMs: number,
+    private readonly live: LiveSink | undefined,
+  ) {}
+
+  args(source: OpenedSource): string[] {
+    return liveArgs(source, { fragmentMs: this.fragmentMs });
+  }
+
+  attach(proc: ChildProcess): void {
+    const { ctx, live } = this;
+    const reader = new Mp4StreamReader({
+      onInit: (init, info) => {
+        if (!info.video) return ctx.fatal('the stream has no video track');
+        ctx.streamInfo(info);
+        this.started = true;
+        live?.onInit(ctx.cameraId, ctx.kind, init, info);
+      },
+      onFragment: (fragment) => {
+        ctx.alive();
+        live?.onFragment(ctx.cameraId, ctx.kind, fragment);
+      },
+    });
+    // Always drained: if nobody reads ffmpeg's stdout, ffmpeg stops.
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        ctx.fatal(`unreadable stream from ffmpeg: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  tick(): void {}
+
+  finish(): void {
+    if (this.started) this.live?.onEnd(this.ctx.cameraId, this.ctx.kind);
+  }
+}
