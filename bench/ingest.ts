@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimCameras } from '../tests/sim/cameras.ts';
@@ -16,8 +16,31 @@ import { tempDir } from '../tests/helpers/tmp.ts';
 import { cpuPercent, sampleTree } from './proc-stats.ts';
 import type { BenchRow } from './report.ts';
 
-const CHILD = fileURLToPath(new URL('../tests/helpers/engine-child.ts', import.meta.url));
-const SEGMENT_SECONDS = 10;
+const CHILD_SOURCE = fileURLToPath(new URL('../tests/helpers/engine-child.ts', import.meta.url));
+/** The product's default segment length. */
+const SEGMENT_SECONDS = 60;
+
+/**
+ * The engine is measured as it ships: bundled JavaScript on plain Node (the
+ * desktop app runs a bundle too), not through the tsx loader, whose own
+ * background work would be charged to Keepwatch.
+ */
+async function bundleEngine(outDir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(outDir, 'engine-child.mjs');
+  await build({
+    entryPoints: [CHILD_SOURCE],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    external: ['better-sqlite3'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  cpSync(fileURLToPath(new URL('../main/engine/storage/schema/', import.meta.url)), join(outDir, 'schema'), { recursive: true });
+  return outfile;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,13 +70,16 @@ export async function benchIngest(opts: { counts: number[]; seconds: number }): 
   const tmp = tempDir('kw-bench-ingest-');
   const source = join(tmp.dir, 'source-1080p.mp4');
   await makeTestFile(source, { width: 1920, height: 1080, fps: 25, seconds: 20, gop: 50, bitrate: '4M', noise: true });
+  // Bundled beside the project so better-sqlite3 resolves from node_modules.
+  const bundleDir = fileURLToPath(new URL('./.engine-bundle/', import.meta.url));
+  const child = await bundleEngine(bundleDir);
   try {
     for (const n of opts.counts) {
       const sims = await startSimCameras(Array.from({ length: n }, (_, i) => ({ color: i, file: source })));
       try {
         // Keepwatch: one engine process, N ffmpeg children.
         const dataDir = join(tmp.dir, `engine-${n}`);
-        const engine = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(SEGMENT_SECONDS), ...sims.cameras.map((c) => c.mainUrl)], {
+        const engine = spawn(process.execPath, [child, dataDir, String(SEGMENT_SECONDS), ...sims.cameras.map((c) => c.mainUrl)], {
           stdio: ['ignore', 'pipe', 'inherit'],
         });
         const segments: { cameraId: number; runId: number; start: number; end: number }[] = [];
@@ -66,7 +92,8 @@ export async function benchIngest(opts: { counts: number[]; seconds: number }): 
         await stop(engine);
         const perCamera = new Map<number, typeof segments>();
         for (const s of segments) perCamera.set(s.cameraId, [...(perCamera.get(s.cameraId) ?? []), s]);
-        const expected = Math.floor(opts.seconds / SEGMENT_SECONDS);
+        // Stopping the engine finishes each camera's open segment: at least one per camera, one run, contiguous.
+        const expected = Math.max(1, Math.floor((opts.seconds + 8) / SEGMENT_SECONDS));
         const missing = [...Array(n).keys()].filter((i) => {
           const segs = perCamera.get(i + 1) ?? [];
           const runs = new Set(segs.map((s) => s.runId)).size;
@@ -96,7 +123,7 @@ export async function benchIngest(opts: { counts: number[]; seconds: number }): 
           { group: 'ingest', name: `${n} cam: Keepwatch CPU`, value: kw.cpu, unit: '% core' },
           { group: 'ingest', name: `${n} cam: bare ffmpeg CPU`, value: base.cpu, unit: '% core' },
           { group: 'ingest', name: `${n} cam: CPU ratio`, value: ratio, unit: '×', target: '≤ 1.10', pass: ratio <= 1.1 },
-          { group: 'ingest', name: `${n} cam: RSS per camera`, value: kw.rss / n / 1e6, unit: 'MB', target: '≤ 50', pass: kw.rss / n / 1e6 <= 50, note: `bare ${(base.rss / n / 1e6).toFixed(1)} MB` },
+          { group: 'ingest', name: `${n} cam: memory per camera (PSS)`, value: kw.rss / n / 1e6, unit: 'MB', target: '≤ 50', pass: kw.rss / n / 1e6 <= 50, note: `bare ffmpeg ${(base.rss / n / 1e6).toFixed(1)} MB` },
           { group: 'ingest', name: `${n} cam: cameras with missing segments`, value: missing, unit: 'cameras', target: '0', pass: missing === 0 },
         );
       } finally {

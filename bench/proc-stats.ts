@@ -17,9 +17,14 @@ function stat(pid: number): { ppid: number; ticks: number } | null {
   }
 }
 
-function rssBytes(pid: number): number {
+/**
+ * Proportional set size: resident memory with shared pages (ffmpeg's
+ * libraries, shared by every ffmpeg process) divided among their users, so a
+ * sum over processes is the memory they really take together.
+ */
+function pssBytes(pid: number): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
@@ -46,6 +51,7 @@ export function processTree(roots: number[]): number[] {
 export interface TreeSample {
   seconds: number;
   ticksByPid: Map<number, number>;
+  /** Sum of PSS (bytes). */
   rss: number;
 }
 
@@ -56,7 +62,7 @@ export function sampleTree(roots: number[]): TreeSample {
   for (const pid of pids) {
     const s = stat(pid);
     if (s) ticksByPid.set(pid, s.ticks);
-    rss += rssBytes(pid);
+    rss += pssBytes(pid);
   }
   return { seconds: performance.now() / 1000, ticksByPid, rss };
 }

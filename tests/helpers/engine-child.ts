@@ -10,6 +10,8 @@ const engine = new Engine({ dataDir, recorder: FAST_RECORDER, logSink: { write()
 engine.updateSettings({ segmentSeconds: Number(segmentSeconds), freeSpaceFloorBytes: 0 });
 engine.on('segment', (s) => process.stdout.write(JSON.stringify({ event: 'segment', segment: s }) + '\n'));
 engine.start();
+// A graceful stop finishes and indexes every open segment (SIGKILL is the crash test's business).
+process.once('SIGTERM', () => void engine.stop().then(() => process.exit(0)));
 (async () => {
   if (engine.cameras.list().length === 0) {
     for (const [i, url] of urls.entries()) await engine.cameras.add({ name: `cam ${i}`, mainUrl: url });

@@ -50,7 +50,7 @@ export function segmentArgs(source: OpenedSource, o: SegmentArgsOptions): string
     '-segment_list', 'pipe:3',
     '-segment_list_type', 'csv',
     '-progress', 'pipe:1',
-    '-stats_period', '0.5',
+    '-stats_period', '1',
     o.outputPattern,
   ];
 }

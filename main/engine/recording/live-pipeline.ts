@@ -48,6 +48,10 @@ export class LivePipeline implements MediaPipeline {
 
   tick(): void {}
 
+  busy(): boolean {
+    return false; // stdout is read as it arrives; nothing to poll
+  }
+
   finish(): void {
     if (this.started) this.live?.onEnd(this.ctx.cameraId, this.ctx.kind);
   }

@@ -32,7 +32,12 @@ export class LiveTap {
   private lastInit: Buffer | null = null;
   private lastInitKey = '';
   private init: InitInfo | null = null;
-  private active = false;
+  private reading = false;
+
+  /** True while someone watches (the recorder then ticks fast). */
+  get active(): boolean {
+    return this.reading || (this.sink.wants ? this.sink.wants(this.cameraId, this.kind) : true);
+  }
 
   constructor(
     private readonly cameraId: number,
@@ -54,13 +59,13 @@ export class LiveTap {
   tick(): void {
     const wanted = this.sink.wants ? this.sink.wants(this.cameraId, this.kind) : true;
     if (!wanted) {
-      if (this.active) this.closeFile();
-      this.active = false;
+      if (this.reading) this.closeFile();
+      this.reading = false;
       return;
     }
     if (!this.file) return;
-    if (this.fd === null && !this.openFile(!this.active)) return;
-    this.active = true;
+    if (this.fd === null && !this.openFile(!this.reading)) return;
+    this.reading = true;
     this.readAvailable();
   }
 

@@ -39,8 +39,10 @@ export interface MediaPipeline {
   readonly extraPipes: number;
   args(source: OpenedSource): string[];
   attach(proc: ChildProcess): void;
-  /** Called every ~100 ms while the run lives. */
+  /** Called every 100 ms while `busy()`, else every second. */
   tick(): void;
+  /** True while the pipeline has live work (a viewer reading a recorded stream). */
+  busy(): boolean;
   /** The process has exited: index or recover what it left. */
   finish(): void;
 }

@@ -128,6 +128,10 @@ export class SegmentPipeline implements MediaPipeline {
     this.tap?.tick();
   }
 
+  busy(): boolean {
+    return this.tap?.active ?? false;
+  }
+
   /** The first segment's header tells the stream's codec and size. */
   private learnStreamInfo(): void {
     const path = this.fileAbs(this.lastSeq + 1);

@@ -112,7 +112,7 @@ export class StreamRecorder {
     if (!this.stopped) return;
     this.stopped = false;
     this.setStatus({ state: 'connecting', since: this.deps.clock.now(), lastError: this.current.lastError, retryAt: null });
-    this.ticker = setInterval(() => this.tick(), 100);
+    this.scheduleTick();
     this.connect();
   }
 
@@ -120,7 +120,7 @@ export class StreamRecorder {
   async stop(state: RecorderState = 'disabled'): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.ticker) clearInterval(this.ticker);
+    if (this.ticker) clearTimeout(this.ticker);
     this.retryTimer = this.ticker = null;
     const run = this.run;
     if (run) {
@@ -213,6 +213,19 @@ export class StreamRecorder {
     if (run.killReason) return;
     run.killReason = reason;
     run.proc.kill('SIGKILL');
+  }
+
+  /**
+   * Ticks every 100 ms while a live viewer reads the stream (latency), else
+   * once a second (stall detection needs no more): idle cameras cost nothing.
+   */
+  private scheduleTick(): void {
+    if (this.stopped) return;
+    const fast = this.run?.pipeline.busy() ?? false;
+    this.ticker = setTimeout(() => {
+      this.tick();
+      this.scheduleTick();
+    }, fast ? 100 : 1000);
   }
 
   private tick(): void {

@@ -1,0 +1,330 @@
+/**
+ * Live-view benchmark (`npm run bench -- --only live`, or `npx tsx bench/live.ts [--quick]`).
+ *
+ * One headless server, one headless Chromium (software decoding), 16
+ * simulated cameras re-serving pre-encoded clips with moving grain (main
+ * 1280x720 at 2 Mb/s, camera 1 1920x1080 at 4 Mb/s; sub 640x360 at 15 fps,
+ * 500 kb/s), and one live-encoding camera (640x360 at 25 fps, with a sub)
+ * that burns its capture time into every frame as a barcode.
+ *
+ * Two live paths are measured where they differ: grid tiles show sub
+ * streams, which come from ffmpeg's stdout; the maximised view shows the main
+ * stream, which the recorder reads back from the segment file it writes
+ * (only while watched).
+ *
+ * - Time to first frame, warm stream: the recorder is running, so the hub
+ *   holds the stream's init (and, for the sub stream, its latest GOP). From
+ *   the player opening the WebSocket to the first frame reported on screen by
+ *   requestVideoFrameCallback; each open starts from the Settings page, so
+ *   each is a new player. Median of several opens.
+ * - Live latency, capture → display, on loopback: for every frame shown of the
+ *   barcode camera, its expected display time (requestVideoFrameCallback's
+ *   expectedDisplayTime, on the wall clock via performance.timeOrigin) minus
+ *   its capture time decoded from the barcode (tenths of a second, so +50 ms
+ *   for the middle of the tenth; ±50 ms per sample, the median of hundreds
+ *   averages it out). Same machine, same clock.
+ * - Server CPU per extra live viewer: CPU of this process (engine + hub +
+ *   WebSocket server; the viewers run in a child process) with 40 raw
+ *   WebSocket viewers of the 1080p 4 Mb/s main stream, minus the same with
+ *   none, divided by 40.
+ * - Chromium CPU for a 16-tile grid on sub streams: all Chromium processes
+ *   (browser, renderer, GPU/utility), every tile live; plus the share of
+ *   frames Chromium dropped meanwhile.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { startLiveRig, pressLayout, readTiles, type ClipSpec, type PageVideo } from '../tests/live/browser-fixture.ts';
+import { waitFor, sleep } from '../tests/helpers/wait.ts';
+import { FAST_RECORDER } from '../tests/helpers/engine.ts';
+import { cpuPercent, sampleTree } from './proc-stats.ts';
+import type { BenchRow } from './report.ts';
+
+const GROUP = 'live';
+
+// Page-side code runs in Chromium (see tests/live/browser-fixture.ts).
+declare const location: { hash: string };
+declare const localStorage: { setItem(key: string, value: string): void };
+
+export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
+  const quick = opts.quick ?? false;
+  const seconds = quick ? 6 : 15; // per CPU measurement
+  const clips: ClipSpec[] = Array.from({ length: 16 }, (_, i) => ({
+    color: i % 25,
+    fps: 15,
+    // Camera 1 is the 1080p 4 Mb/s stream of the per-viewer measurement.
+    ...(i === 0 ? { width: 1920, height: 1080, bitrate: '4M' } : { width: 1280, height: 720, bitrate: '2M' }),
+    noise: true,
+    sub: { width: 640, height: 360, bitrate: '500k', noise: true },
+  }));
+  const rig = await startLiveRig({
+    clips,
+    live: [{ color: 19, width: 640, height: 360, fps: 25, gop: 25, sub: true }],
+    headless: { recorder: FAST_RECORDER },
+    viewport: { width: 1600, height: 960 },
+  });
+  const rows: BenchRow[] = [];
+  try {
+    const { page } = rig;
+    await page.goto(rig.app.url);
+    const latencyCamera = rig.cameraIds[16];
+    const warmCamera = rig.cameraIds[1];
+
+    // ---- Chromium CPU, 16 tiles on sub streams
+    await pressLayout(page, '4');
+    await waitFor(async () => (await readTiles(page)).filter((t) => t.state === 'live').length === 16, { timeoutMs: 60_000, what: '16 live tiles' }).catch(async (err) => {
+      const states = (await readTiles(page)).map((t) => `${t.id}:${t.state}`).join(' ');
+      throw new Error(`${(err as Error).message} (tiles: ${states})`);
+    });
+    await sleep(3000);
+    const chromium = chromiumRoots();
+    const a = sampleTree(chromium);
+    const framesA = await playbackQuality(page);
+    await sleep(seconds * 1000);
+    const b = sampleTree(chromium);
+    const framesB = await playbackQuality(page);
+    const chromiumCpu = cpuPercent(a, b);
+    const shown = framesB.total - framesA.total;
+    const dropped = framesB.dropped - framesA.dropped;
+    rows.push({ group: GROUP, name: 'Chromium CPU, 16-tile grid on sub streams (640x360, 15 fps)', value: chromiumCpu, unit: '% of a core', note: `${chromium.length} root process(es), software decode (--disable-gpu)` });
+    rows.push({ group: GROUP, name: '16-tile grid: frames dropped by Chromium', value: shown > 0 ? (100 * dropped) / shown : NaN, unit: '%', note: `${dropped} of ${shown} frames (rises when the machine is busy: software decode, shared cores)` });
+
+    // ---- time to first frame, warm stream: a grid tile (sub stream) and the maximised view (main stream)
+    await pressLayout(page, '1');
+    const opens = quick ? 5 : 12;
+    const tileTtff = await timeToFirstFrame(page, opens, async () => {
+      await page.evaluate((id) => localStorage.setItem('kw.live.order', JSON.stringify([id])), warmCamera);
+      await page.evaluate(() => (location.hash = '#/live'));
+    });
+    const mainTtff = await timeToFirstFrame(page, opens, () => page.evaluate((id) => (location.hash = `#/live/${id}`), warmCamera));
+    for (const [what, xs] of [['grid tile, sub stream', tileTtff], ['maximised, main stream', mainTtff]] as const) {
+      const m = median(xs);
+      rows.push({ group: GROUP, name: `time to first frame, warm stream (${what})`, value: m, unit: 'ms', target: '≤ 300 ms', pass: m <= 300, note: `route opened → frame on screen; median of ${xs.length}, max ${Math.max(...xs)} ms` });
+    }
+
+    // ---- live latency, capture → display
+    const latencyRuns: [string, () => Promise<unknown>][] = [
+      ['grid tile, sub stream', async () => {
+        await page.evaluate((id) => localStorage.setItem('kw.live.order', JSON.stringify([id])), latencyCamera);
+        await page.evaluate(() => (location.hash = '#/settings'));
+        await sleep(300);
+        await page.evaluate(() => (location.hash = '#/live'));
+      }],
+      ['maximised, main stream', () => page.evaluate((id) => (location.hash = `#/live/${id}`), latencyCamera)],
+    ];
+    for (const [what, open] of latencyRuns) {
+      await open();
+      await waitFor(async () => (await readTiles(page)).find((t) => t.id === latencyCamera)?.state === 'live', { timeoutMs: 20_000, what: 'the barcode camera live' });
+      await sleep(3000); // let the player settle at the live edge
+      const { samples, lags } = await measureLatency(page, (quick ? 6 : 15) * 1000);
+      const latency = median(samples);
+      rows.push({
+        group: GROUP,
+        name: `live latency, capture → display (${what})`,
+        value: latency,
+        unit: 'ms',
+        target: '≤ 500 ms',
+        pass: samples.length > 20 && latency <= 500,
+        note: `median of ${samples.length} frames, p90 ${Math.round(percentile(samples, 0.9))} ms; of it the player's buffer (newest buffered frame - frame shown): median ${Math.round(median(lags))} ms`,
+      });
+    }
+
+    // ---- server CPU per extra viewer
+    await page.evaluate(() => (location.hash = '#/settings'));
+    await sleep(2000);
+    const viewers = 40; // enough that their cost stands out of the machine's noise
+    const base = await processCpu(seconds * 1000);
+    const swarm = startViewers(`ws://127.0.0.1:${rig.app.port}/api/live/${rig.cameraIds[0]}/main`, rig.app.token, viewers);
+    try {
+      await swarm.ready;
+      await sleep(2000);
+      const loaded = await processCpu(seconds * 1000);
+      const received = await swarm.bytes();
+      rows.push({
+        group: GROUP,
+        name: 'server CPU per extra live viewer (1080p main, 4 Mb/s)',
+        value: (loaded - base) / viewers,
+        unit: '% of a core',
+        note: `${viewers} viewers: ${loaded.toFixed(1)} % vs ${base.toFixed(1)} % without; ${(received / 1e6).toFixed(1)} MB delivered`,
+      });
+    } finally {
+      swarm.stop();
+    }
+    const stats = rig.app.live.stats().feeds[`${rig.cameraIds[0]}/main`];
+    rows.push({ group: GROUP, name: 'viewers dropped as too slow during the run', value: stats?.droppedViewers ?? 0, unit: 'viewers', target: '0', pass: (stats?.droppedViewers ?? 0) === 0 });
+    return rows;
+  } finally {
+    await rig.stop();
+  }
+}
+
+/** Opens a live view `times` times (from the Settings page, so every open starts a new player) and returns each time to first frame. */
+async function timeToFirstFrame(page: Page, times: number, open: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    await page.evaluate(() => (location.hash = '#/settings'));
+    await sleep(600);
+    await open();
+    out.push(
+      await waitFor(
+        async () => {
+          const [t] = await readTiles(page);
+          return t?.firstFrameMs ?? null;
+        },
+        { timeoutMs: 10_000, what: 'a first frame', intervalMs: 50 },
+      ),
+    );
+  }
+  return out;
+}
+
+/** Chromium's top process(es): started by this process, with the rig's profile folder on the command line. */
+function chromiumRoots(): number[] {
+  const roots: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      if (cmd.includes('chromium') && cmd.includes('--user-data-dir')) roots.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!roots.length) throw new Error('cannot find the Chromium process');
+  return roots;
+}
+
+async function playbackQuality(page: Page): Promise<{ total: number; dropped: number }> {
+  return page.$$eval('[data-testid=live-tile] video', (videos) =>
+    (videos as unknown as PageVideo[]).reduce(
+      (acc, v) => {
+        const q = v.getVideoPlaybackQuality();
+        return { total: acc.total + q.totalVideoFrames, dropped: acc.dropped + q.droppedVideoFrames };
+      },
+      { total: 0, dropped: 0 },
+    ),
+  );
+}
+
+/**
+ * Runs in the page: for every frame shown during `duration` ms, its expected
+ * display time on the wall clock minus its capture time read from the
+ * barcode (layout: tests/sim/signature.ts). Plain JavaScript in a string:
+ * tsx would wrap named functions in a helper the page does not have.
+ */
+const LATENCY_PROBE = `async (duration) => {
+  const video = document.querySelector('[data-testid=live-tile] video');
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const BITS = 40, VALUE_BITS = 36;
+  function decode(row, width) {
+    let value = 0, check = 0;
+    for (let i = 0; i < BITS; i++) {
+      const x = Math.floor(((i + 0.5) * width) / BITS);
+      const bit = (row[x * 4] + row[x * 4 + 1] + row[x * 4 + 2]) / 3 >= 128 ? 1 : 0;
+      if (i < VALUE_BITS) value = value * 2 + bit; else check = check * 2 + bit;
+    }
+    let sum = 0;
+    for (let i = 0, v = value; i < VALUE_BITS / 4; i++, v = Math.floor(v / 16)) sum += v % 16;
+    return sum % 16 === check ? value : null; // tenths of a second since the epoch
+  }
+  const samples = [], lags = [];
+  const end = performance.now() + duration;
+  await new Promise((resolve) => {
+    function onFrame(now, meta) {
+      const w = video.videoWidth, h = video.videoHeight;
+      if (w && h) {
+        if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+        g.drawImage(video, 0, 0, w, h);
+        const strip = Math.max(8, Math.floor(h / 16) & ~1);
+        const tenths = decode(g.getImageData(0, h - Math.floor(strip / 2), w, 1).data, w);
+        // +50 ms: the middle of the tenth the barcode names.
+        if (tenths !== null) samples.push(performance.timeOrigin + meta.expectedDisplayTime - (tenths * 100 + 50));
+        const b = video.buffered;
+        if (b.length) lags.push((b.end(b.length - 1) - meta.mediaTime) * 1000);
+      }
+      if (performance.now() < end) video.requestVideoFrameCallback(onFrame); else resolve();
+    }
+    video.requestVideoFrameCallback(onFrame);
+  });
+  return { samples, lags };
+}`;
+
+/** Capture → display latency of every frame shown during `durationMs` (see the header). */
+async function measureLatency(page: Page, durationMs: number): Promise<{ samples: number[]; lags: number[] }> {
+  return (await page.evaluate(`(${LATENCY_PROBE})(${Number(durationMs)})`)) as { samples: number[]; lags: number[] };
+}
+
+/** CPU of this process over `ms`, in % of one core. */
+async function processCpu(ms: number): Promise<number> {
+  const a = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(ms);
+  const d = process.cpuUsage(a);
+  return ((d.user + d.system) / 1000 / (performance.now() - t0)) * 100;
+}
+
+/** `count` WebSocket viewers in a child process, reading everything they get. */
+function startViewers(url: string, token: string, count: number): { ready: Promise<void>; bytes(): Promise<number>; stop(): void } {
+  const wsPath = createRequire(import.meta.url).resolve('ws');
+  const script = `
+    const WebSocket = require(${JSON.stringify(wsPath)});
+    let bytes = 0, open = 0;
+    for (let i = 0; i < ${count}; i++) {
+      const ws = new WebSocket(${JSON.stringify(url)}, { headers: { Authorization: 'Bearer ' + process.env.KW_TOKEN } });
+      ws.on('open', () => { if (++open === ${count}) process.stdout.write('ready\\n'); });
+      ws.on('message', (d) => { bytes += d.length ?? d.byteLength ?? 0; });
+      ws.on('error', (e) => process.stderr.write(String(e) + '\\n'));
+    }
+    process.stdin.on('data', () => process.stdout.write('bytes ' + bytes + '\\n'));
+    process.stdin.on('end', () => process.exit(0));
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, KW_TOKEN: token } });
+  let out = '';
+  const waiters: ((line: string) => void)[] = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
+    out += d;
+    let nl;
+    while ((nl = out.indexOf('\n')) >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      for (const w of waiters.splice(0)) w(line);
+    }
+  });
+  const next = () => new Promise<string>((resolve) => waiters.push(resolve));
+  return {
+    ready: next().then(() => undefined),
+    async bytes() {
+      const line = next();
+      child.stdin.write('?\n');
+      return Number((await line).split(' ')[1]);
+    },
+    stop() {
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  return percentile(xs, 0.5);
+}
+
+function percentile(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+// Direct run: `npx tsx bench/live.ts [--quick]`.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printTable } = await import('./report.ts');
+  const rows = await benchLive({ quick: process.argv.includes('--quick') });
+  printTable(rows);
+  for (const r of rows) if (r.note) process.stdout.write(`  ${r.name}: ${r.note}\n`);
+}

@@ -1,0 +1,297 @@
+/**
+ * Timeline, playback and export benchmark (wired into `npm run bench` by
+ * bench/run.ts as `timeline`).
+ *
+ * - Timeline query, a week × 16 cameras: 161k synthetic 60 s segment rows
+ *   (with an outage every few hours, so there are spans and gaps to merge)
+ *   and motion events, through TimelineService as the API calls it (spans,
+ *   gaps, events and 48 thumbnail ids per camera). Median of 25.
+ * - Export of 1 h of 1080p: one 60 s 1080p 4 Mb/s fragmented-MP4 segment made
+ *   with ffmpeg (moving grain for a real bitrate), copied as 60 consecutive
+ *   indexed segments. A copy export of that hour (read, rebase, write, SHA-256
+ *   of every source and output byte, fsync) against a plain durable copy of
+ *   the same 60 files (copyFile + fsync), alternated, best of each. Target:
+ *   export throughput ≥ 0.7 × the plain copy's. For reference, the same hour
+ *   through ffmpeg's concat demuxer with `-c copy` (no hashing).
+ * - Seek to first frame in Chromium: the Timeline page on that hour; jumps to
+ *   random moments; time from the jump to the frame at the target decoded
+ *   (readyState ≥ 2, not seeking, at the target) and presented
+ *   (requestVideoFrameCallback). Median. Target ≤ 500 ms.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { Store } from '../main/engine/storage/store.ts';
+import { ManualClock } from '../main/engine/clock.ts';
+import { TimelineService } from '../main/engine/timeline/timeline-service.ts';
+import { startHeadless } from '../main/headless.ts';
+import { MemorySink } from '../main/engine/log.ts';
+import { buildRenderer } from '../tests/timeline/fixture.ts';
+import type { BenchRow } from './report.ts';
+
+const GROUP = 'timeline';
+const DAY = 86_400_000;
+const SEG = 60_000;
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+  });
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+}
+
+// ---------------------------------------------------------------------------
+
+function timelineQuery(rows: BenchRow[]): void {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-timeline-'));
+  try {
+    const end = Date.UTC(2026, 10, 1);
+    const store = Store.open({ databaseFile: join(dir, 'k.db'), recordingsRoot: join(dir, 'rec'), clock: new ManualClock(end) });
+    const cams: number[] = [];
+    const t0 = performance.now();
+    store.db.transaction(() => {
+      const event = store.db.prepare('INSERT INTO events (camera_id, kind, start_ms, end_ms) VALUES (?, ?, ?, ?)');
+      for (let c = 0; c < 16; c++) {
+        const id = store.insertCamera({ name: `cam ${c}`, enabled: false, source: 'rtsp', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: `rtsp://10.0.0.${c + 1}/` }] });
+        cams.push(id);
+        const streamId = store.listStreams(id)[0].id;
+        let runId = store.startRun(streamId);
+        let seq = 0;
+        const n = (7 * DAY) / SEG;
+        for (let k = 0; k < n; k++) {
+          // A 5-minute outage every ~6 hours (different per camera): a new run.
+          if (k % (360 + c) === 359) {
+            k += 5;
+            runId = store.startRun(streamId);
+            seq = 0;
+            continue;
+          }
+          const start = end - 7 * DAY + k * SEG;
+          store.insertSegment({ cameraId: id, streamId, runId, seq: ++seq, start, end: start + SEG, bytes: 30_000_000, codec: 'h264', width: 1920, height: 1080, file: `c${id}/x/r${runId}-${String(seq).padStart(6, '0')}.mp4`, recovered: false });
+          if (k % 20 === 7) event.run(id, 'motion', start + 5_000, start + 25_000);
+        }
+      }
+    })();
+    const fillMs = performance.now() - t0;
+    const total = (store.db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
+    const service = new TimelineService(store);
+    const q = { cameras: cams, from: end - 7 * DAY, to: end, thumbnails: 48 };
+    const sample = service.get(q);
+    const times: number[] = [];
+    for (let i = 0; i < 26; i++) {
+      const a = performance.now();
+      service.get(q);
+      if (i > 0) times.push(performance.now() - a);
+    }
+    const ms = median(times);
+    const spans = sample.cameras.reduce((n, c) => n + c.spans.length, 0);
+    const events = sample.cameras.reduce((n, c) => n + c.events.length, 0);
+    rows.push({
+      group: GROUP,
+      name: 'timeline query: 16 cameras × 7 days (spans, gaps, events, 48 thumbnails each)',
+      value: ms,
+      unit: 'ms',
+      target: '≤ 20',
+      pass: ms <= 20,
+      note: `${total} segment rows → ${spans} spans, ${events} events; rows made in ${(fillMs / 1000).toFixed(1)} s`,
+    });
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+interface Hour {
+  dir: string;
+  dataDir: string;
+  cameraId: number;
+  start: number;
+  files: string[];
+  bytes: number;
+}
+
+/** One 60 s 1080p segment made with ffmpeg, indexed 60 times as one hour of one camera. */
+async function synthesizeHour(minutes: number): Promise<Hour> {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-export-'));
+  const segment = join(dir, 'one.mp4');
+  // Like a recorder's segment: fragmented, 250 ms fragments, keyframe every second, starting at 0.
+  await run('ffmpeg', [
+    '-hide_banner', '-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:d=60',
+    '-vf', 'noise=alls=10:allf=t,format=yuv420p',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
+    '-b:v', '4M', '-maxrate', '4M', '-bufsize', '8M',
+    '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '250000',
+    '-f', 'mp4', segment,
+  ]);
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const start = Date.UTC(2026, 10, 1, 12);
+  const store = Store.open({ databaseFile: join(dataDir, 'keepwatch.db'), recordingsRoot: join(dataDir, 'recordings'), clock: new ManualClock(start + 2 * 3600_000) });
+  const cameraId = store.insertCamera({ name: 'Bench 1080p', enabled: false, source: 'rtsp', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: 'rtsp://127.0.0.1:9/bench' }] });
+  const streamId = store.listStreams(cameraId)[0].id;
+  const runId = store.startRun(streamId);
+  const bytes = statSync(segment).size;
+  const files: string[] = [];
+  for (let k = 0; k < minutes; k++) {
+    const s = start + k * SEG;
+    const rel = store.newSegmentFile(cameraId, runId, k + 1, s);
+    copyFileSync(segment, store.absolutePath(rel));
+    files.push(store.absolutePath(rel));
+    store.insertSegment({ cameraId, streamId, runId, seq: k + 1, start: s, end: s + SEG, bytes, codec: 'h264', width: 1920, height: 1080, file: rel, recovered: false });
+  }
+  store.endRun(runId, 'bench');
+  store.close();
+  rmSync(segment);
+  return { dir, dataDir, cameraId, start, files, bytes: bytes * minutes };
+}
+
+async function exportVsCopy(rows: BenchRow[], hour: Hour, quick: boolean): Promise<void> {
+  const app = await startHeadless({ dataDir: hour.dataDir, port: 0, staticDir: null, logSink: new MemorySink(), retentionIntervalMs: 3_600_000 });
+  try {
+    app.engine.updateSettings({ freeSpaceFloorBytes: 0 });
+    const copyDir = join(hour.dir, 'plain-copy');
+    const plainCopy = () => {
+      rmSync(copyDir, { recursive: true, force: true });
+      mkdirSync(copyDir);
+      const t = performance.now();
+      for (const [i, f] of hour.files.entries()) {
+        const to = join(copyDir, `${i}.mp4`);
+        copyFileSync(f, to);
+        fsyncFile(to);
+      }
+      fsyncFile(copyDir);
+      return performance.now() - t;
+    };
+    const exportOnce = async () => {
+      const t = performance.now();
+      const job = app.engine.exports.create({ cameras: [hour.cameraId], from: hour.start, to: hour.start + hour.files.length * SEG, mode: 'copy' });
+      const done = await app.engine.exports.settled(job.id);
+      const ms = performance.now() - t;
+      if (done.state !== 'done') throw new Error(`export ${done.state}: ${done.error}`);
+      await app.engine.exports.cancel(job.id); // delete it: keep the disk free
+      return ms;
+    };
+    // Warm the page cache with the sources, then alternate.
+    for (const f of hour.files) execFileSync('cat', [f], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 });
+    const copies: number[] = [];
+    const exports: number[] = [];
+    for (let i = 0; i < (quick ? 2 : 3); i++) {
+      copies.push(plainCopy());
+      exports.push(await exportOnce());
+    }
+    rmSync(copyDir, { recursive: true, force: true });
+    const copyMs = Math.min(...copies);
+    const exportMs = Math.min(...exports);
+    const mbps = (ms: number) => hour.bytes / 1e6 / (ms / 1000);
+    const ratio = copyMs / exportMs;
+    rows.push(
+      { group: GROUP, name: `plain durable copy of ${hour.files.length} min of 1080p (${(hour.bytes / 1e9).toFixed(2)} GB)`, value: mbps(copyMs), unit: 'MB/s', note: `${(copyMs / 1000).toFixed(2)} s (copyFile + fsync, best of ${copies.length})` },
+      { group: GROUP, name: 'copy export of the same hour (rebased fMP4, SHA-256 of sources and output, fsync)', value: mbps(exportMs), unit: 'MB/s', note: `${(exportMs / 1000).toFixed(2)} s (best of ${exports.length})` },
+      { group: GROUP, name: 'export speed ÷ plain copy speed', value: ratio, unit: '×', target: '≥ 0.7', pass: ratio >= 0.7 },
+    );
+    if (!quick) {
+      // Reference: ffmpeg's concat demuxer, -c copy, into one fragmented MP4 (no hashing).
+      const list = join(hour.dir, 'list.txt');
+      writeFileSync(list, hour.files.map((f) => `file '${f.replace(/'/g, "'\\''")}'`).join('\n') + '\n');
+      const out = join(hour.dir, 'concat.mp4');
+      const t = performance.now();
+      await run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', out]);
+      fsyncFile(out);
+      const ms = performance.now() - t;
+      rmSync(out);
+      rows.push({ group: GROUP, name: 'reference: ffmpeg concat demuxer -c copy, same hour (no hashing)', value: mbps(ms), unit: 'MB/s', note: `${(ms / 1000).toFixed(2)} s` });
+    }
+  } finally {
+    await app.stop();
+  }
+}
+
+async function seekToFirstFrame(rows: BenchRow[], hour: Hour, quick: boolean): Promise<void> {
+  const staticDir = await buildRenderer(join(hour.dir, 'renderer'));
+  const app = await startHeadless({ dataDir: hour.dataDir, port: 0, staticDir, logSink: new MemorySink(), retentionIntervalMs: 3_600_000 });
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(hour.dir, 'chromium-')), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(app.url);
+    const id = hour.cameraId;
+    await page.goto(`http://127.0.0.1:${app.port}/#/timeline?cameras=${id}&t=${hour.start + 5000}`);
+    await page.waitForSelector(`video[data-camera-id="${id}"]`);
+    const times: number[] = [];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const n = quick ? 6 : 12;
+    for (let i = 0; i < n + 1; i++) {
+      const target = Math.round(hour.start + 2000 + random() * (hour.files.length * SEG - 4000));
+      // A string, not a function: tsx would wrap inner functions in a helper the page does not have.
+      const ms = (await page.evaluate(`new Promise((resolve, reject) => {
+        const v = document.querySelector('video[data-camera-id="${id}"]');
+        const t0 = performance.now();
+        location.hash = '#/timeline?cameras=${id}&t=${target}';
+        const want = (${target} - Number(v.dataset.origin)) / 1000;
+        const check = () => {
+          if (performance.now() - t0 > 10000) return reject(new Error('no frame within 10 s'));
+          if (v.readyState >= 2 && !v.seeking && Math.abs(v.currentTime - want) < 0.002) {
+            v.requestVideoFrameCallback(() => resolve(performance.now() - t0));
+            return;
+          }
+          requestAnimationFrame(check);
+        };
+        check();
+      })`)) as number;
+      if (i > 0) times.push(ms); // the first one also loads the page's code paths
+      await page.waitForTimeout(300);
+    }
+    const ms = median(times);
+    rows.push({
+      group: GROUP,
+      name: 'seek to first frame, 1080p 4 Mb/s, 60 s segments (Chromium, MSE)',
+      value: ms,
+      unit: 'ms',
+      target: '≤ 500',
+      pass: ms <= 500,
+      note: `median of ${times.length} random jumps; worst ${Math.round(Math.max(...times))} ms`,
+    });
+  } finally {
+    await context.close();
+    await app.stop();
+  }
+}
+
+export async function benchTimeline(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
+  const quick = opts.quick ?? false;
+  const rows: BenchRow[] = [];
+  timelineQuery(rows);
+  const hour = await synthesizeHour(quick ? 20 : 60);
+  try {
+    await exportVsCopy(rows, hour, quick);
+    await seekToFirstFrame(rows, hour, quick);
+  } finally {
+    rmSync(hour.dir, { recursive: true, force: true });
+  }
+  return rows;
+}
