@@ -59,5 +59,5 @@ export function setStartAtLogin(enabled: boolean, ctx: AutostartContext): void {
     } else if (existsSync(file)) unlinkSync(file);
     return;
   }
-  ctx.app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: enabled, args: enabled ? [HIDDEN_FLAG] : [] });
+  ctx.app.setLoginItemSettings({ openAtLogin: enabled, args: enabled ? [HIDDEN_FLAG] : [] });
 }

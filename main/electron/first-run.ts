@@ -95,3 +95,29 @@ export async function chooseRecordingsFolder(dialog: DialogLike, suggested: stri
     if (!picked.canceled && picked.filePaths[0]) candidate = picked.filePaths[0];
   }
 }
+
+/**
+ * The folder to record into at launch: the saved one, if it is there. A
+ * saved folder that is missing (an external drive not connected) is never
+ * silently re-created, or footage would fill the system disk under the empty
+ * mount point: the user retries, picks another folder, or confirms.
+ */
+export async function recordingsFolderAtLaunch(dialog: DialogLike, saved: string | null, suggested: string): Promise<string | null> {
+  if (!saved) return chooseRecordingsFolder(dialog, suggested);
+  while (!existsSync(saved)) {
+    const { response } = await dialog.showMessageBox({
+      type: 'warning',
+      title: 'Keepwatch: recordings folder missing',
+      message: 'The recordings folder is not there',
+      detail: `${saved}\n\nIf it is on an external or network drive, connect it and choose Try again.`,
+      buttons: ['Try again', 'Choose another folder…', 'Create it here', 'Quit'],
+      defaultId: 0,
+      cancelId: 3,
+      noLink: true,
+    });
+    if (response === 1) return chooseRecordingsFolder(dialog, saved);
+    if (response === 2) return saved;
+    if (response !== 0) return null;
+  }
+  return saved;
+}

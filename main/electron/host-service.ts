@@ -15,6 +15,9 @@ import type { Result } from '../../preload/api.ts';
 import { secretBoxFor } from './safe-storage-box.ts';
 import { isMainToHost, type HostStartConfig, type HostToMain, type MainToHost, type MediaFile, type MessageEnd } from './host-protocol.ts';
 
+/** Operations that change nothing (by naming convention of the contract). */
+const READ_ONLY = /^(health|get|list|find|verify)/;
+
 export interface HostServiceOptions {
   /** How often storage status is re-sent even without camera changes. */
   statusIntervalMs?: number;
@@ -48,8 +51,13 @@ export class EngineHostService {
     switch (message.type) {
       case 'start':
         return this.start(message.config);
-      case 'call':
-        return this.port.postMessage({ type: 'result', id: message.id, result: await this.call(message.op, message.input) });
+      case 'call': {
+        const result = await this.call(message.op, message.input);
+        this.port.postMessage({ type: 'result', id: message.id, result });
+        // A change (camera added, removed, disabled; settings) shows in the tray at once.
+        if (result.ok && !READ_ONLY.test(message.op)) this.statusSoon();
+        return;
+      }
       case 'media':
         return this.port.postMessage({ type: 'media-file', id: message.id, result: this.media(message.segment) });
       case 'stop':
@@ -62,17 +70,25 @@ export class EngineHostService {
     this.starting = true;
     try {
       const secretBox = config.secretKey ? secretBoxFor(Buffer.from(config.secretKey, 'base64')) : undefined;
-      this.app = await startHeadless({
-        dataDir: config.dataDir,
-        recordingsDir: config.recordingsDir,
-        resourcesDir: config.resourcesDir,
-        staticDir: config.staticDir,
-        token: config.token,
-        host: '127.0.0.1',
-        port: config.port,
-        secretBox,
-        ...this.options.engineOverrides,
-      });
+      const launch = (port: number) =>
+        startHeadless({
+          dataDir: config.dataDir,
+          recordingsDir: config.recordingsDir,
+          resourcesDir: config.resourcesDir,
+          staticDir: config.staticDir,
+          token: config.token,
+          host: '127.0.0.1',
+          port,
+          secretBox,
+          ...this.options.engineOverrides,
+        });
+      try {
+        this.app = await launch(config.port);
+      } catch (err) {
+        // The remembered port is taken (another program got it): any free port will do.
+        if (config.port === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        this.app = await launch(0);
+      }
     } catch (err) {
       this.starting = false;
       this.port.postMessage({ type: 'fatal', message: redact((err as Error)?.message ?? String(err)) });

@@ -1,17 +1,20 @@
 /**
- * The tray icon, drawn in code: a ring with a filled dot whose colour says
- * the recording state. Pure (returns PNG bytes), so the app ships no binary
- * icon assets for the tray and the drawing is testable.
+ * Keepwatch's icons, drawn in code: a ring with a filled dot (a lens, a
+ * recording light). The tray's colour says the recording state; the app icon
+ * (installers) is the same mark in the accent colour on the dark panel.
+ * Pure (returns PNG bytes), so the repository holds no binary icon assets
+ * and the drawing is testable. electron.vite.config.ts writes the app icon to
+ * out/build/icon.png for electron-builder.
  */
 import { deflateSync } from 'node:zlib';
 import type { TrayIconState } from './tray-status.ts';
 
 /** The theme's --kw-ok / --kw-warn / --kw-danger / --kw-muted, as RGB. */
 export const ICON_COLOURS: Record<TrayIconState, [number, number, number]> = {
-  ok: [0x3f, 0xb9, 0x50],
-  warn: [0xd2, 0x99, 0x22],
-  error: [0xf8, 0x51, 0x49],
-  idle: [0x8b, 0x94, 0x9e],
+  ok: [0x22, 0xc5, 0x5e],
+  warn: [0xf5, 0x9e, 0x0b],
+  error: [0xef, 0x44, 0x44],
+  idle: [0x8b, 0x92, 0x9c],
 };
 
 const CRC_TABLE = (() => {
@@ -93,4 +96,29 @@ export function drawTrayIcon(state: TrayIconState, size = 32): Uint8Array {
 
 export function trayIconPng(state: TrayIconState, size = 32): Buffer {
   return encodePng(drawTrayIcon(state, size), size);
+}
+
+/** --kw-accent and --kw-panel. */
+const ACCENT: [number, number, number] = [0x3b, 0x82, 0xf6];
+const PANEL: [number, number, number] = [0x15, 0x18, 0x1d];
+
+/** The application icon: the mark on a dark rounded square. */
+export function appIconPng(size = 1024): Buffer {
+  const out = new Uint8Array(size * size * 4);
+  const c = size / 2;
+  const radius = size * 0.2;
+  const half = size * 0.46;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      // Rounded square: distance to the inner rectangle's edge.
+      const dx = Math.max(Math.abs(x + 0.5 - c) - (half - radius), 0);
+      const dy = Math.max(Math.abs(y + 0.5 - c) - (half - radius), 0);
+      const inSquare = Math.min(1, Math.max(0, radius - Math.hypot(dx, dy) + 0.5));
+      const mark = Math.min(1, coverage(x, y, c, size * 0.25, size * 0.33) + coverage(x, y, c, 0, size * 0.16));
+      const i = (y * size + x) * 4;
+      for (let k = 0; k < 3; k++) out[i + k] = Math.round(PANEL[k] * (1 - mark) + ACCENT[k] * mark);
+      out[i + 3] = Math.round(inSquare * 255);
+    }
+  }
+  return encodePng(out, size);
 }

@@ -12,12 +12,9 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { OPERATION_NAMES, operations, type OperationName, type Result } from '../../preload/api.ts';
 import { describeIssues } from '../engine/handlers.ts';
 import type { IpcSender } from './security.ts';
+import { channelFor, IPC_PREFIX } from '../../preload/ipc-channel.ts';
 
-export const IPC_PREFIX = 'kw:';
-
-export function channelFor(name: OperationName): string {
-  return IPC_PREFIX + name;
-}
+export { channelFor, IPC_PREFIX };
 
 /** The facts the sender check needs, read off an invoke event. */
 export function senderOf(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>): IpcSender {

@@ -76,8 +76,13 @@ export function createMediaHandler(deps: MediaHandlerDeps): (request: Request) =
       if (err instanceof MediaPathError && /outside/.test(err.message)) return text(403, 'the recording lies outside the recordings folder');
       return text(404, `the file of recording ${parsed.id} is gone`);
     }
-    const stat = statSync(path);
-    if (!stat.isFile()) return text(404, `the file of recording ${parsed.id} is gone`);
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      stat = undefined; // deleted by retention a moment ago
+    }
+    if (!stat?.isFile()) return text(404, `the file of recording ${parsed.id} is gone`);
     const size = stat.size;
     const range = parseRange(request.headers.get('range') ?? undefined, size);
     const headers: Record<string, string> = {

@@ -94,10 +94,14 @@ export function isAppPageUrl(raw: unknown, origins: AppOrigins): boolean {
 /**
  * An external link may open in the system browser only when it is plain
  * https on the default port to one of a few named hosts. Exact host match
- * after URL parsing: IDN look-alikes arrive as xn-- punycode, "github.com."
- * keeps its dot and "github.com.evil.net" is another host, so all fail.
+ * on the ASCII text: IDN look-alikes and fullwidth letters are refused before
+ * parsing, "github.com." keeps its dot and "github.com.evil.net" is another
+ * host, so all fail.
  */
 export function isSafeExternalUrl(raw: unknown, allowedHosts: readonly string[] = EXTERNAL_HOSTS): boolean {
+  // Our own links are plain ASCII; anything else (IDN, fullwidth letters that
+  // IDNA would fold into another name) is not worth the ambiguity.
+  if (typeof raw !== 'string' || !/^[\x21-\x7e]+$/.test(raw)) return false;
   const url = parseStrictUrl(raw);
   if (!url || url.protocol !== 'https:' || url.port !== '') return false;
   return allowedHosts.includes(url.hostname);
@@ -152,13 +156,17 @@ export function requestVerdict(raw: unknown, origins: AppOrigins): 'allow' | 'ca
 // Permissions
 // ---------------------------------------------------------------------------
 
-/** The only permission the UI uses: full-screen for the live grid. */
-const GRANTABLE = new Set(['fullscreen']);
+/**
+ * The only permissions the UI uses: full-screen for the live grid, and
+ * writing (sanitised) text to the clipboard, e.g. an export's manifest hash.
+ */
+const GRANTABLE = new Set(['fullscreen', 'clipboard-sanitized-write']);
 
 /**
  * Permission requests and checks: denied by default. The app's own main
- * frame may go full-screen; nothing gets camera, microphone, geolocation,
- * notifications (main raises those), clipboard, USB, HID, serial, MIDI...
+ * frame may go full-screen and copy text; nothing gets camera, microphone,
+ * geolocation, notifications (main raises those), clipboard reading, USB,
+ * HID, serial, MIDI...
  */
 export function permissionVerdict(
   permission: string,

@@ -3,7 +3,7 @@
  * decided by tray-status.ts (pure); this only puts it on screen.
  */
 import { Menu, Notification, Tray, nativeImage, type NativeImage } from 'electron';
-import { trayIconPng } from './tray-icon.ts';
+import { trayIconPng } from './icons.ts';
 import { EMPTY_MEMORY, notificationsFor, trayView, type NotifyMemory, type TrayInput, type TrayView } from './tray-status.ts';
 
 export interface TrayActions {

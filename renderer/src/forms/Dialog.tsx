@@ -37,9 +37,14 @@ export function Dialog({ title, subtitle, onClose, children, size = 'medium', ro
       e.preventDefault(); // stay controlled by React: the owner unmounts us
       onCloseRef.current();
     };
+    // Chromium may close a dialog without a cancel event (repeated Esc without
+    // user activation); whatever closed it, the owner must hear of it.
+    const closed = () => onCloseRef.current();
     dialog.addEventListener('cancel', cancel);
+    dialog.addEventListener('close', closed);
     return () => {
       dialog.removeEventListener('cancel', cancel);
+      dialog.removeEventListener('close', closed);
       if (dialog.open) dialog.close();
       if (previous && document.contains(previous)) previous.focus();
     };

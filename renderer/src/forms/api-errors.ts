@@ -23,8 +23,9 @@ export const NO_ERRORS: FormErrors = { fields: {}, general: null };
 export function splitApiError(error: ApiError, fieldFor: (apiPath: string) => string | null): FormErrors {
   const fields: Record<string, string> = {};
   const general: string[] = [];
-  const parts = error.code === 'invalid_input' ? error.message.split('; ') : [error.message];
-  for (const part of parts) {
+  // Only input validation speaks in "path: problem" parts; any other message is shown whole.
+  if (error.code !== 'invalid_input') return { fields, general: error.message };
+  for (const part of error.message.split('; ')) {
     const m = /^([A-Za-z_][\w.]*): (.+)$/s.exec(part);
     const field = m ? fieldFor(m[1]) : null;
     if (m && field) fields[field] = fields[field] ? `${fields[field]}; ${m[2]}` : m[2];

@@ -20,9 +20,12 @@ export function formatBytes(bytes: number): string {
   return `${trimZeros(value.toFixed(digits))} ${UNITS[unit]}`;
 }
 
-/** A GB figure for an input box: 2, 50, 1.5 (no trailing zeros). */
+/** A GB figure for an input box: 2, 50, 1.5, and 0.00042 for tiny test budgets (never a misleading "0"). */
 export function bytesToGbText(bytes: number): string {
-  return trimZeros((bytes / GB).toFixed(2));
+  const gb = bytes / GB;
+  if (gb === 0 || gb >= 0.01) return trimZeros(gb.toFixed(2));
+  // Two significant digits in plain notation (toPrecision would switch to "9.3e-10").
+  return trimZeros(gb.toFixed(Math.min(20, 1 - Math.floor(Math.log10(gb)))));
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { Camera, StreamInfo } from '../../../../preload/api.ts';
 import { formatBytes, formatCodec, formatCount, formatDayLimit, formatResolution, formatSpanDays } from '../../forms/format.ts';
 import { StateBadge, StateDetail } from './StateBadge.tsx';
+import { OnvifDetailsButton } from '../../onvif/OnvifDetailsButton.tsx';
 
 export interface CameraActions {
   edit: (camera: Camera) => void;
@@ -74,7 +75,7 @@ function CameraRow({ camera, now, busy, actions }: { camera: Camera; now: number
         <StreamLine label="Main" stream={main} />
         <StreamLine label="Sub" stream={sub} />
       </td>
-      <td>
+      <td className="kwc-cell-footage">
         {camera.storage.segments > 0 ? (
           <>
             <div className="kwc-strong">{formatBytes(camera.storage.bytes)}</div>
@@ -90,6 +91,7 @@ function CameraRow({ camera, now, busy, actions }: { camera: Camera; now: number
       </td>
       <td className="kwc-col-actions">
         <div className="kwc-row-actions">
+          <OnvifDetailsButton camera={camera} />
           <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost" onClick={() => actions.edit(camera)} aria-label={`Edit ${camera.name}`}>
             Edit
           </button>

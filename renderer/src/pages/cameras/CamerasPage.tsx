@@ -33,21 +33,18 @@ export function CamerasPage(): React.JSX.Element {
   const byId = (id: number) => list.find((c) => c.id === id) ?? null;
   const close = () => setOpen(null);
 
-  const toggle = useCallback(
-    async (camera: Camera) => {
-      setBusyIds((s) => new Set(s).add(camera.id));
-      const r = await api.updateCamera({ id: camera.id, enabled: !camera.enabled });
-      await cameras.refresh();
-      setBusyIds((s) => {
-        const next = new Set(s);
-        next.delete(camera.id);
-        return next;
-      });
-      if (r.ok) notice.show('ok', r.value.enabled ? `${camera.name} is enabled and connecting.` : `${camera.name} is disabled; recording stopped.`);
-      else notice.show('error', `Could not ${camera.enabled ? 'disable' : 'enable'} ${camera.name}: ${r.error.message}`);
-    },
-    [cameras, notice],
-  );
+  const toggle = async (camera: Camera) => {
+    setBusyIds((s) => new Set(s).add(camera.id));
+    const r = await api.updateCamera({ id: camera.id, enabled: !camera.enabled });
+    await cameras.refresh();
+    setBusyIds((s) => {
+      const next = new Set(s);
+      next.delete(camera.id);
+      return next;
+    });
+    if (r.ok) notice.show('ok', r.value.enabled ? `${camera.name} is enabled and connecting.` : `${camera.name} is disabled; recording stopped.`);
+    else notice.show('error', `Could not ${camera.enabled ? 'disable' : 'enable'} ${camera.name}: ${r.error.message}`);
+  };
 
   const editing = open?.kind === 'edit' ? byId(open.id) : null;
   const removing = open?.kind === 'remove' ? byId(open.id) : null;
@@ -102,7 +99,7 @@ export function CamerasPage(): React.JSX.Element {
           onClose={close}
           onAdded={(c) => {
             close();
-            notice.show('ok', `${c.name} added. Keepwatch is connecting to it.`);
+            notice.show('ok', `${c.name} added. Recording starts as soon as it connects.`);
             void cameras.refresh();
           }}
         />

@@ -3,7 +3,8 @@
  * recordings volume, and — honestly — how much went before its age limit.
  */
 import type { StorageStatus } from '../../../../preload/api.ts';
-import { formatBytes, formatCount, formatMoment } from '../../forms/format.ts';
+import { formatBytes } from '../../forms/format.ts';
+import { earlyDeletionSentence } from './storage-sentences.ts';
 
 export function StoragePanel({ storage }: { storage: StorageStatus }): React.JSX.Element {
   const { usedBytes, budgetBytes, freeBytes, totalBytes, freeFloorBytes } = storage;
@@ -17,7 +18,7 @@ export function StoragePanel({ storage }: { storage: StorageStatus }): React.JSX
       </div>
 
       <dl className="kws-stats">
-        <Stat label="Footage" value={formatBytes(usedBytes)} sub={budgetBytes === null ? 'no budget set' : `${percent(usedBytes, budgetBytes)} of budget`} />
+        <Stat label="Footage" value={formatBytes(usedBytes)} sub={budgetUse(usedBytes, budgetBytes)} />
         <Stat label="Budget" value={budgetBytes === null ? 'None' : formatBytes(budgetBytes)} sub={budgetBytes === null ? 'limited by the floor only' : 'cap on all footage'} />
         <Stat label="Free on volume" value={formatBytes(freeBytes)} sub={`of ${formatBytes(totalBytes)}`} />
         <Stat label="Free-space floor" value={formatBytes(freeFloorBytes)} sub={freeFloorBytes > 0 ? 'always kept free' : 'off'} />
@@ -31,20 +32,6 @@ export function StoragePanel({ storage }: { storage: StorageStatus }): React.JSX
       </p>
     </section>
   );
-}
-
-/**
- * The plain sentence about footage deleted before its age limit:
- * "12 segments (340 MB) were deleted before their age limit to stay within the
- * disk budget — last on Mar 3, 14:02."
- */
-export function earlyDeletionSentence(storage: StorageStatus, now: number = Date.now()): string {
-  const { segments, bytes, lastAt } = storage.earlyDeletions;
-  if (segments === 0) return 'No footage has been deleted before its age limit: the storage limits have not been reached.';
-  const why = storage.budgetBytes === null ? 'to keep the free-space floor' : 'to stay within the disk budget and free-space floor';
-  const verb = segments === 1 ? 'was' : 'were';
-  const last = lastAt === null ? '' : ` — last on ${formatMoment(lastAt, now)}`;
-  return `${formatCount(segments, 'segment')} (${formatBytes(bytes)}) ${verb} deleted before their age limit ${why}${last}.`;
 }
 
 function StorageHealth({ storage }: { storage: StorageStatus }): React.JSX.Element {
@@ -127,8 +114,10 @@ function BudgetBar({ used, budget }: { used: number; budget: number }): React.JS
   );
 }
 
-function percent(part: number, whole: number): string {
-  if (whole <= 0) return '—';
-  const p = (part / whole) * 100;
-  return `${p < 1 && p > 0 ? '<1' : Math.round(p)}%`;
+/** "62% of budget", "<1% of budget", "3.2 GB over budget". */
+function budgetUse(used: number, budget: number | null): string {
+  if (budget === null) return 'no budget set';
+  if (used > budget) return `${formatBytes(used - budget)} over budget`;
+  const p = (used / budget) * 100;
+  return `${p < 1 && p > 0 ? '<1' : Math.round(p)}% of budget`;
 }

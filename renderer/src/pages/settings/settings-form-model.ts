@@ -41,15 +41,26 @@ export function problemsOf(v: SettingsFormValues): Partial<Record<SettingsField,
   return problems;
 }
 
-/** Only what changed; null when nothing did. Call after problemsOf found none. */
+/**
+ * Only what changed; null when nothing did. Call after problemsOf found none.
+ * A field counts as changed when its text differs from what the form showed,
+ * so a size shown rounded ("0.11" GB) is never sent back as a new value.
+ */
 export function toPatch(current: Settings, v: SettingsFormValues): UpdateSettingsInput | null {
+  const shown = formValuesOf(current);
   const patch: UpdateSettingsInput = {};
-  const budget = v.budgetMode === 'none' ? null : Math.round(number(v.budgetGb)! * GB);
-  if (budget !== current.diskBudgetBytes) patch.diskBudgetBytes = budget;
-  const floor = Math.round(number(v.floorGb)! * GB);
-  if (floor !== current.freeSpaceFloorBytes) patch.freeSpaceFloorBytes = floor;
-  const seconds = number(v.segmentSeconds)!;
-  if (seconds !== current.segmentSeconds) patch.segmentSeconds = seconds;
+  if (v.budgetMode !== shown.budgetMode || (v.budgetMode === 'limit' && v.budgetGb.trim() !== shown.budgetGb)) {
+    const budget = v.budgetMode === 'none' ? null : Math.round(number(v.budgetGb)! * GB);
+    if (budget !== current.diskBudgetBytes) patch.diskBudgetBytes = budget;
+  }
+  if (v.floorGb.trim() !== shown.floorGb) {
+    const floor = Math.round(number(v.floorGb)! * GB);
+    if (floor !== current.freeSpaceFloorBytes) patch.freeSpaceFloorBytes = floor;
+  }
+  if (v.segmentSeconds.trim() !== shown.segmentSeconds) {
+    const seconds = number(v.segmentSeconds)!;
+    if (seconds !== current.segmentSeconds) patch.segmentSeconds = seconds;
+  }
   return Object.keys(patch).length ? patch : null;
 }
 
