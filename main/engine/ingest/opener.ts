@@ -66,23 +66,35 @@ export class RtspOpener implements CameraOpener {
 /** Fixed, well-separated colours for the demo's cameras. */
 const DEMO_COLOURS = ['0x3a86ff', '0xe63946', '0x2a9d8f', '0xf4a261', '0x8338ec', '0xffbe0b', '0x06d6a0', '0xef476f'];
 
-/** The demo's generated cameras: `test-pattern:<n>` (main, 1280x720) and `test-pattern:<n>/sub` (640x360). */
+/**
+ * The demo's generated cameras: `test-pattern:<n>` (main, 1280x720) and
+ * `test-pattern:<n>/sub` (640x360). A calm synthetic scene — a sky in the
+ * camera's colour, a road with a passing car and a walking figure — and a
+ * burnt-in UTC clock, so the demo shows motion, the grid shows which camera
+ * is which, and a recording can be checked against the time it shows.
+ */
 export class TestPatternOpener implements CameraOpener {
   open(camera: CameraRow, stream: StreamRow): OpenedSource {
     const m = /^test-pattern:(\d{1,3})(\/sub)?$/.exec(stream.url);
-    if (!m) throw new Error(`camera ${camera.id} is not a test-pattern camera`);
+    if (!m || Number(m[1]) < 1) throw new Error(`camera ${camera.id} is not a test-pattern camera`);
     const n = Number(m[1]);
     const sub = Boolean(m[2]);
-    const [w, h, font] = sub ? [640, 360, 18] : [1280, 720, 30];
+    const [w, h, font] = sub ? [640, 360, 14] : [1280, 720, 28];
     const colour = DEMO_COLOURS[(n - 1) % DEMO_COLOURS.length];
-    const label = camera.name.replace(/[^A-Za-z0-9 _-]/g, '');
-    const graph =
-      `testsrc2=size=${w}x${h}:rate=25,` +
-      `drawbox=x=0:y=0:w=iw:h=${font * 2}:color=${colour}@1:t=fill,` +
-      `drawtext=text='${label}  %{gmtime\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S} UTC':x=${font / 2}:y=${font / 2}:fontsize=${font}:fontcolor=white`;
+    // Each camera's traffic runs at its own pace, so the tiles do not move in lockstep.
+    const carSpeed = 120 + n * 25;
+    const walkSpeed = 50 + n * 11;
+    const graph = [
+      `gradients=s=${w}x${h}:r=15:c0=0x0b1320:c1=${colour}:x0=0:y0=0:x1=${w}:y1=${h}:speed=0.015`,
+      `drawbox=x=0:y=ih*0.62:w=iw:h=ih*0.38:color=0x1b2433@0.85:t=fill`,
+      `drawbox=x='mod(t*${carSpeed}*iw/1280\\,iw+iw/6)-iw/6':y=ih*0.70:w=iw/6:h=ih/8:color=0xe9c46a@0.95:t=fill`,
+      `drawbox=x='iw-mod(t*${walkSpeed}*iw/1280\\,iw+iw/32)':y=ih*0.47:w=iw/32:h=ih/6:color=0xf1faee@0.9:t=fill`,
+      `drawbox=x=0:y=ih-${font * 2}:w=iw:h=${font * 2}:color=black@0.45:t=fill`,
+      `drawtext=text='%{gmtime\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S} UTC':x=${font}:y=h-${Math.round(font * 1.5)}:fontsize=${font}:fontcolor=white`,
+    ].join(',');
     return {
       inputArgs: ['-re', '-f', 'lavfi', '-i', graph],
-      videoArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '50', '-pix_fmt', 'yuv420p', '-b:v', sub ? '600k' : '2000k'],
+      videoArgs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p', '-b:v', sub ? '400k' : '1500k'],
       secrets: [],
     };
   }
