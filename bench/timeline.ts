@@ -246,6 +246,7 @@ async function seekToFirstFrame(rows: BenchRow[], hour: Hour, quick: boolean): P
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const n = quick ? 6 : 12;
     for (let i = 0; i < n + 1; i++) {
+      if (process.env.KW_DEBUG) console.error('seek', i);
       const target = Math.round(hour.start + 2000 + random() * (hour.files.length * SEG - 4000));
       // A string, not a function: tsx would wrap inner functions in a helper the page does not have.
       const ms = (await page.evaluate(`new Promise((resolve, reject) => {
@@ -286,7 +287,7 @@ export async function benchTimeline(opts: { quick?: boolean } = {}): Promise<Ben
   const quick = opts.quick ?? false;
   const rows: BenchRow[] = [];
   timelineQuery(rows);
-  const hour = await synthesizeHour(quick ? 20 : 60);
+  const hour = await synthesizeHour(Number(process.env.KW_BENCH_MINUTES) || (quick ? 20 : 60));
   try {
     await exportVsCopy(rows, hour, quick);
     await seekToFirstFrame(rows, hour, quick);

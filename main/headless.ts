@@ -10,7 +10,9 @@ import { Engine, type EngineOptions } from './engine/engine.ts';
 import { createHandlers, Dispatcher } from './engine/handlers.ts';
 import { HttpServer } from './server/http-server.ts';
 import { loadOrCreateToken } from './server/auth.ts';
+import { timelineRawRoutes } from './server/timeline-routes.ts';
 import { createLogger } from './engine/log.ts';
+import { createSnapshotRoute } from './engine/onvif-service/index.ts';
 import { LiveHub, storeCatalog, type LiveHubOptions } from './engine/live/live-hub.ts';
 import { createLiveRoute, LIVE_PATH_PREFIX } from './engine/live/ws-route.ts';
 
@@ -60,6 +62,8 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
   const http = new HttpServer({ dispatcher, store: engine.store, token, log: engine.log.child('http'), staticDir, extraHosts: opts.host && opts.host !== '127.0.0.1' ? [opts.host] : [] });
   const liveRoute = createLiveRoute(live, engine.log.child('live'));
   http.addUpgrade(LIVE_PATH_PREFIX, (req, socket, head, url) => liveRoute.handleUpgrade(req, socket, head, url));
+  http.addRawRoute(timelineRawRoutes(engine));
+  http.addRawRoute(createSnapshotRoute(() => engine.onvif));
   const host = opts.host ?? '127.0.0.1';
   let port: number;
   try {

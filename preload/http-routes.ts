@@ -42,6 +42,25 @@ export const httpRoutes: HttpRoute[] = [
   { method: 'GET', path: '/api/recordings', op: 'listRecordings', input: 'query' },
   { method: 'GET', path: '/api/settings', op: 'getSettings', input: 'none' },
   { method: 'PATCH', path: '/api/settings', op: 'updateSettings', input: 'body' },
+  // Timeline, playback and export. Binary routes (thumbnails, downloads) are raw routes: main/server/timeline-routes.ts.
+  { method: 'GET', path: '/api/timeline', op: 'getTimeline', input: 'query' },
+  { method: 'GET', path: '/api/timeline/adjacent', op: 'findAdjacent', input: 'query' },
+  { method: 'GET', path: '/api/recordings/:id/index', op: 'getRecordingIndex', input: 'id' },
+  { method: 'GET', path: '/api/exports', op: 'listExports', input: 'none' },
+  { method: 'POST', path: '/api/exports', op: 'createExport', input: 'body', status: 201 },
+  { method: 'GET', path: '/api/exports/:id', op: 'getExport', input: 'id' },
+  { method: 'DELETE', path: '/api/exports/:id', op: 'cancelExport', input: 'id' },
+  { method: 'POST', path: '/api/exports/:id/verify', op: 'verifyExport', input: 'id' },
+  // ONVIF. The JPEG itself (GET /api/cameras/:id/snapshot) is a raw route: main/engine/onvif-service/snapshot-route.ts.
+  { method: 'GET', path: '/api/discovery/defaults', op: 'getDiscoveryDefaults', input: 'none' },
+  { method: 'POST', path: '/api/discovery', op: 'discoverCameras', input: 'body' },
+  { method: 'POST', path: '/api/onvif/probe', op: 'probeOnvif', input: 'body' },
+  { method: 'GET', path: '/api/cameras/:id/onvif', op: 'getOnvifCamera', input: 'id+query' },
+  { method: 'PATCH', path: '/api/cameras/:id/onvif', op: 'setOnvifProfiles', input: 'id+body' },
+  { method: 'GET', path: '/api/cameras/:id/snapshot/data', op: 'getSnapshot', input: 'id' },
+  { method: 'POST', path: '/api/cameras/:id/ptz', op: 'ptz', input: 'id+body' },
+  { method: 'GET', path: '/api/cameras/:id/ptz/presets', op: 'listPtzPresets', input: 'id' },
+  { method: 'GET', path: '/api/events', op: 'listEvents', input: 'query' },
 ];
 
 /** Matches a path against a pattern; returns the params or null. */

@@ -22,6 +22,11 @@ import { DEFAULT_RECORDER_OPTIONS, type LiveSink, type RecorderOptions, type Rec
 import { RetentionService } from './retention/retention.ts';
 import { CameraService } from './cameras/camera-service.ts';
 import { acquireDataLock, type DataLock } from './storage/data-lock.ts';
+import { OnvifService, type OnvifServiceOptions } from './onvif-service/index.ts';
+import { TimelineService } from './timeline/timeline-service.ts';
+import { SegmentIndexCache } from './playback/recording-index.ts';
+import { ThumbnailService, DEFAULT_THUMBNAIL_OPTIONS, type ThumbnailServiceOptions } from './thumbnails/thumbnail-service.ts';
+import { ExportService } from './export/export-service.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -41,6 +46,10 @@ export interface EngineOptions {
   random?: () => number;
   /** Free-space reading override (tests). */
   volume?: () => { freeBytes: number; totalBytes: number };
+  /** ONVIF discovery limits (loopback-only demo), device timeouts, event subscription timings. */
+  onvif?: OnvifServiceOptions;
+  /** Thumbnail generation (tests switch the background work off). */
+  thumbnails?: Partial<ThumbnailServiceOptions>;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -56,6 +65,12 @@ export class Engine extends EventEmitter {
   readonly supervisor: RecordingSupervisor;
   readonly retention: RetentionService;
   readonly cameras: CameraService;
+  /** ONVIF discovery, onboarding, PTZ, snapshots and camera events. */
+  readonly onvif: OnvifService;
+  readonly timeline: TimelineService;
+  readonly segmentIndexes: SegmentIndexCache;
+  readonly thumbnails: ThumbnailService;
+  readonly exports: ExportService;
   readonly ffmpegPath: string;
   readonly startedAt: number;
   readonly recorderOptions: RecorderOptions;
@@ -84,13 +99,14 @@ export class Engine extends EventEmitter {
       const settings = this.settings();
       this.recorderOptions = { ...DEFAULT_RECORDER_OPTIONS, segmentMs: settings.segmentSeconds * 1000, ...options.recorder };
       this.retention = new RetentionService(this.store, this.clock, this.log.child('retention'), () => this.settings(), options.volume);
+      const opener = options.opener ?? new SourceOpener(new RtspOpener(secretBox));
       this.supervisor = new RecordingSupervisor(
         {
           store: this.store,
           clock: this.clock,
           runner: options.runner ?? nodeProcessRunner,
           ffmpegPath: this.ffmpegPath,
-          opener: options.opener ?? new SourceOpener(new RtspOpener(secretBox)),
+          opener,
           log: this.log.child('recording'),
           live: options.live,
           random: options.random,
@@ -100,6 +116,34 @@ export class Engine extends EventEmitter {
         this.recorderOptions,
       );
       this.cameras = new CameraService(this.store, secretBox, this.supervisor, this.retention);
+      this.onvif = new OnvifService(
+        {
+          store: this.store,
+          secrets: secretBox,
+          cameras: this.cameras,
+          opener,
+          runner: options.runner ?? nodeProcessRunner,
+          ffmpegPath: this.ffmpegPath,
+          log: this.log.child('onvif'),
+          clock: this.clock,
+        },
+        options.onvif,
+      );
+      this.timeline = new TimelineService(this.store);
+      this.segmentIndexes = new SegmentIndexCache(this.store);
+      this.thumbnails = new ThumbnailService(this.store, this.segmentIndexes, this.ffmpegPath, this.log.child('thumbnails'), {
+        ...DEFAULT_THUMBNAIL_OPTIONS,
+        ...options.thumbnails,
+      });
+      this.exports = new ExportService({
+        store: this.store,
+        retention: this.retention,
+        indexes: this.segmentIndexes,
+        ffmpegPath: this.ffmpegPath,
+        log: this.log.child('export'),
+        clock: this.clock,
+        root: join(dataDir, 'exports'),
+      });
     } catch (err) {
       this.lock.release();
       throw err;
@@ -109,8 +153,11 @@ export class Engine extends EventEmitter {
   /** Reconciles the recordings with the index, then starts retention and every camera. */
   start(): this {
     this.reconcileReport = reconcile(this.store, this.log.child('storage'));
+    this.thumbnails.start();
+    this.exports.start();
     this.retention.start(this.options.retentionIntervalMs);
     this.supervisor.startAll();
+    this.onvif.start();
     this.log.info(`engine started: ${this.store.listCameras().length} camera(s), recordings in ${this.store.recordingsRoot}`);
     return this;
   }
@@ -119,6 +166,9 @@ export class Engine extends EventEmitter {
     if (this.stopped) return;
     this.stopped = true;
     this.retention.stop();
+    this.thumbnails.stop();
+    await this.exports.stop();
+    await this.onvif.stop();
     await this.supervisor.stopAll();
     this.store.close();
     this.lock.release();
@@ -138,6 +188,7 @@ export class Engine extends EventEmitter {
 
   private onSegment(segment: SegmentRow): void {
     this.emit('segment', segment);
+    this.thumbnails.onSegment(segment);
     this.retention.poke();
   }
 }

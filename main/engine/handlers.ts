@@ -16,6 +16,7 @@ import { ApiFailure, notFound } from './errors.ts';
 import type { Engine } from './engine.ts';
 import { VERSION } from './version.ts';
 import { redact } from './redact.ts';
+import { describeRecording } from './playback/recording-index.ts';
 
 type Parsed<K extends OperationName> = z.output<(typeof operations)[K]['input']>;
 export type Handlers = { [K in OperationName]: (input: Parsed<K>) => OpOutput<K> | Promise<OpOutput<K>> };
@@ -44,9 +45,17 @@ export function createHandlers(engine: Engine): Handlers {
     },
     listCameras: () => cameras.list(),
     getCamera: ({ id }) => cameras.get(id),
-    addCamera: (input) => cameras.add(input),
-    updateCamera: (input) => cameras.update(input),
-    removeCamera: ({ id }) => cameras.remove(id),
+    // An `onvif` field means: onboard the device first (main/engine/onvif-service).
+    addCamera: (input) => ('onvif' in input ? engine.onvif.onboarding.add(input) : cameras.add(input)),
+    updateCamera: async (input) => {
+      const camera = await cameras.update(input);
+      await engine.onvif.cameraChanged(camera.id);
+      return camera;
+    },
+    removeCamera: async ({ id }) => {
+      if (store.getCamera(id)) await engine.onvif.cameraRemoved(id);
+      return cameras.remove(id);
+    },
     listRecordings: ({ camera, from, to }) => {
       if (!store.getCamera(camera)) throw notFound(`no camera with id ${camera}`);
       return store.querySegments(camera, from, to).map((s) => ({
@@ -66,6 +75,25 @@ export function createHandlers(engine: Engine): Handlers {
     },
     getSettings: () => engine.settings(),
     updateSettings: (patch) => engine.updateSettings(patch),
+    // Timeline, playback and export (docs/playback.md).
+    getTimeline: (q) => engine.timeline.get(q),
+    findAdjacent: (q) => engine.timeline.adjacent(q),
+    getRecordingIndex: ({ id }) => describeRecording(engine.segmentIndexes, id),
+    createExport: (input) => engine.exports.create(input),
+    getExport: ({ id }) => engine.exports.get(id),
+    listExports: () => engine.exports.list(),
+    cancelExport: ({ id }) => engine.exports.cancel(id),
+    verifyExport: ({ id }) => engine.exports.verify(id),
+    // ONVIF (docs/onvif.md).
+    getDiscoveryDefaults: () => engine.onvif.discovery.defaults(),
+    discoverCameras: (input) => engine.onvif.discovery.discover(input),
+    probeOnvif: (input) => engine.onvif.onboarding.probe(input),
+    getOnvifCamera: ({ id, refresh }) => engine.onvif.details(id, refresh),
+    setOnvifProfiles: ({ id, mainProfile, subProfile }) => engine.onvif.onboarding.setProfiles(id, mainProfile, subProfile),
+    getSnapshot: ({ id }) => engine.onvif.snapshotDataUrl(id),
+    ptz: (input) => engine.onvif.ptz.run(input),
+    listPtzPresets: ({ id }) => engine.onvif.ptz.presets(id),
+    listEvents: (query) => engine.onvif.listEvents(query),
   };
 }
 

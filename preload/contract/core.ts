@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { Id, Name, Password, RetentionPolicy, RtspUrl, Username, UtcMs } from './primitives.ts';
+import { OnvifAddCameraInput, OnvifCameraDetails } from './onvif-camera.ts';
 
 // ---------------------------------------------------------------------------
 // Cameras
@@ -63,7 +64,8 @@ export const Camera = z.object({
 });
 export type Camera = z.infer<typeof Camera>;
 
-export const AddCameraInput = z
+/** Adding a camera by its RTSP URL. */
+export const RtspAddCameraInput = z
   .object({
     name: Name,
     mainUrl: RtspUrl,
@@ -75,7 +77,35 @@ export const AddCameraInput = z
     retention: RetentionPolicy.optional(),
   })
   .strict();
+export type RtspAddCameraInput = z.input<typeof RtspAddCameraInput>;
+
+/**
+ * POST /api/cameras: either an RTSP camera (`mainUrl`, above) or an ONVIF
+ * device to onboard (`onvif`, see ./onvif-camera.ts). The variant is chosen by
+ * the `onvif` key, so errors name the fields of the variant meant (a plain
+ * union would answer "Invalid input").
+ */
+export const AddCameraInput = z
+  .unknown()
+  .transform((value, ctx) => {
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (isObject && 'onvif' in value && 'mainUrl' in value) {
+      ctx.addIssue({ code: 'custom', message: 'give either "mainUrl" (an RTSP camera) or "onvif" (an ONVIF device), not both' });
+      return z.NEVER;
+    }
+    const parsed = (isObject && 'onvif' in value ? OnvifAddCameraInput : RtspAddCameraInput).safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: value } as (typeof ctx.issues)[number]);
+    return z.NEVER;
+  }) as unknown as z.ZodType<
+  z.output<typeof RtspAddCameraInput> | z.output<typeof OnvifAddCameraInput>,
+  z.input<typeof RtspAddCameraInput> | z.input<typeof OnvifAddCameraInput>
+>;
 export type AddCameraInput = z.input<typeof AddCameraInput>;
+
+/** What adding a camera returns: the camera, plus its ONVIF profiles and streams when it was onboarded through ONVIF. */
+export const AddedCamera = Camera.extend({ onvif: OnvifCameraDetails.optional() });
+export type AddedCamera = z.infer<typeof AddedCamera>;
 
 export const UpdateCameraInput = z
   .object({
@@ -183,7 +213,7 @@ export const coreOperations = {
   getStatus: { input: NoInput, output: EngineStatus },
   listCameras: { input: NoInput, output: z.array(Camera) },
   getCamera: { input: CameraRef, output: Camera },
-  addCamera: { input: AddCameraInput, output: Camera },
+  addCamera: { input: AddCameraInput, output: AddedCamera },
   updateCamera: { input: UpdateCameraInput, output: Camera },
   removeCamera: { input: CameraRef, output: z.object({ removed: Id }) },
   listRecordings: { input: RecordingsQuery, output: z.array(Segment) },

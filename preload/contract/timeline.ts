@@ -40,19 +40,22 @@ export const CameraIdList = z.preprocess(
     .refine((ids) => new Set(ids).size === ids.length, 'a camera is named twice'),
 );
 
-const orderedRange = <T extends z.ZodRawShape>(shape: T, maxSpanMs: number, spanName: string) =>
-  z
-    .object({ ...shape, from: UtcMs, to: UtcMs })
-    .strict()
+/** A [from, to) range: non-empty, not reversed, at most `maxSpanMs` long. */
+const rangeChecks = <T extends { from: number; to: number }>(schema: z.ZodType<T>, maxSpanMs: number, spanName: string) =>
+  schema
     .refine((q) => q.from < q.to, { message: '"from" must be before "to" (the range is empty or reversed)', path: ['from'] })
     .refine((q) => q.to - q.from <= maxSpanMs, { message: `time range is longer than ${spanName}`, path: ['to'] });
 
-export const TimelineQuery = orderedRange(
-  {
-    cameras: CameraIdList,
-    /** How many thumbnails per camera to sample evenly across the window (0 = none). */
-    thumbnails: z.coerce.number().int().min(0).max(MAX_TIMELINE_THUMBNAILS).optional(),
-  },
+export const TimelineQuery = rangeChecks(
+  z
+    .object({
+      cameras: CameraIdList,
+      from: UtcMs,
+      to: UtcMs,
+      /** How many thumbnails per camera to sample evenly across the window (0 = none). */
+      thumbnails: z.coerce.number().int().min(0).max(MAX_TIMELINE_THUMBNAILS).optional(),
+    })
+    .strict(),
   MAX_QUERY_SPAN_MS,
   '400 days',
 );
@@ -150,9 +153,11 @@ export const MAX_EXPORT_SPAN_MS = 31 * 24 * 3600 * 1000;
 export const ExportMode = z.enum(['copy', 'exact']);
 export type ExportMode = z.infer<typeof ExportMode>;
 
-export const CreateExportInput = orderedRange(
-  {
+export const CreateExportInput = rangeChecks(
+  z.object({
     cameras: CameraIdList,
+    from: UtcMs,
+    to: UtcMs,
     /**
      * copy: the recorded bytes, cut at keyframes (starts at the keyframe at or
      * before `from`), no re-encode, fast. exact: re-encoded (H.264), cut at
@@ -161,7 +166,7 @@ export const CreateExportInput = orderedRange(
     mode: ExportMode.default('copy'),
     /** exact mode only: burn the UTC time into the picture (default true). */
     burnTimestamp: z.boolean().optional(),
-  },
+  }).strict(),
   MAX_EXPORT_SPAN_MS,
   '31 days',
 );

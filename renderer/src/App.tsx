@@ -1,34 +1,56 @@
-import { useEffect, useState } from 'react';
-import type { Camera } from '../../preload/api.ts';
-import { api } from './api/index.ts';
+/**
+ * The app frame: a navigation rail (Live, Timeline, Cameras, Settings) and
+ * the page of the current hash route. The same frame runs in the desktop
+ * window and in a browser against the headless server.
+ */
+import { useEffect, type ReactNode } from 'react';
+import './ui/theme.css';
+import './ui/ui.css';
+import { navigate, useHashRoute, type Route } from './ui/router.ts';
+import { CameraIcon, LiveIcon, LogoMark, SettingsIcon, TimelineIcon } from './ui/icons.tsx';
+import { LivePage } from './pages/live/LivePage.tsx';
+import { TimelinePage } from './pages/timeline/TimelinePage.tsx';
+import { CamerasPage } from './pages/cameras/CamerasPage.tsx';
+import { SettingsPage } from './pages/settings/SettingsPage.tsx';
 
-/** Placeholder shell until the app frame lands: lists cameras and their status. */
+interface PageEntry {
+  id: string;
+  label: string;
+  icon: ReactNode;
+  render: (route: Route) => React.JSX.Element;
+}
+
+const PAGES: PageEntry[] = [
+  { id: 'live', label: 'Live', icon: <LiveIcon />, render: (route) => <LivePage route={route} /> },
+  { id: 'timeline', label: 'Timeline', icon: <TimelineIcon />, render: () => <TimelinePage /> },
+  { id: 'cameras', label: 'Cameras', icon: <CameraIcon />, render: () => <CamerasPage /> },
+  { id: 'settings', label: 'Settings', icon: <SettingsIcon />, render: () => <SettingsPage /> },
+];
+
 export function App(): React.JSX.Element {
-  const [cameras, setCameras] = useState<Camera[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const route = useHashRoute();
+  const page = PAGES.find((p) => p.id === route.page);
+  // An unknown route (or none) shows Live and says so in the address bar.
   useEffect(() => {
-    const load = async () => {
-      const r = await api.listCameras({});
-      if (r.ok) setCameras(r.value);
-      else setError(r.error.message);
-    };
-    void load();
-    const t = setInterval(load, 2000);
-    return () => clearInterval(t);
-  }, []);
+    if (!page) navigate('#/live', { replace: true });
+  }, [page]);
+  const current = page ?? PAGES[0];
   return (
-    <main style={{ background: '#0f1115', color: '#d7dae0', minHeight: '100vh', font: '15px system-ui', padding: 24 }}>
-      <h1>Keepwatch</h1>
-      {error && <p role="alert">{error}</p>}
-      {!cameras && !error && <p>Loading…</p>}
-      {cameras?.length === 0 && <p>No cameras yet.</p>}
-      <ul>
-        {cameras?.map((c) => (
-          <li key={c.id} data-camera-id={c.id}>
-            {c.name}: <span data-state={c.status.state}>{c.status.state}</span>
-          </li>
+    <div className="kw-app" data-page={current.id}>
+      <nav className="kw-rail" aria-label="Main">
+        <a className="kw-rail__brand" href="#/live" aria-label="Keepwatch" title="Keepwatch">
+          <LogoMark />
+        </a>
+        {PAGES.map((p) => (
+          <a key={p.id} className="kw-rail__item" href={`#/${p.id}`} aria-current={p.id === current.id ? 'page' : undefined} data-testid={`nav-${p.id}`}>
+            {p.icon}
+            <span>{p.label}</span>
+          </a>
         ))}
-      </ul>
-    </main>
+      </nav>
+      <main className="kw-main" id="main">
+        {current.render(route)}
+      </main>
+    </div>
   );
 }

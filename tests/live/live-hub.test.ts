@@ -6,7 +6,7 @@ import { LiveStream, describeInit } from '../../main/engine/live/live-stream.ts'
 import { parseLivePath } from '../../main/engine/live/ws-route.ts';
 import { FakeCatalog, FakeViewer, fragment, initInfo, log } from './fakes.ts';
 
-const POLICY = { highWaterBytes: 1000, lowWaterBytes: 100, dropAfterMs: 5000, maxGopBytes: 1_000_000, transcodeLingerMs: 50 };
+const POLICY = { highWaterBytes: 1000, lowWaterBytes: 100, dropAfterMs: 5000, maxGopBytes: 1_000_000, staleGopMs: 2000, transcodeLingerMs: 50, sweepMs: 60_000 };
 
 function setup() {
   const catalog = new FakeCatalog();
@@ -50,6 +50,35 @@ describe('GOP cache', () => {
     hub.onFragment(1, 'main', fragment('K1', true));
     hub.onFragment(1, 'main', fragment('z', false));
     expect(viewer.fragments).toEqual(['K1', 'z']);
+  });
+
+  it('does not serve a GOP from before a pause in the feed', () => {
+    const { hub, catalog, clock } = setup();
+    catalog.cameras.set(1, [{ kind: 'main', codec: 'h264' }]);
+    hub.onInit(1, 'main', Buffer.from('I'), initInfo());
+    hub.onFragment(1, 'main', fragment('old-k', true));
+    hub.onFragment(1, 'main', fragment('old-p', false));
+    clock.advance(60_000); // nobody watched: the recorded stream was not read back meanwhile
+    const { viewer } = subscribe(hub, 1, 'main');
+    expect(viewer.log).toEqual(['init:I']);
+    hub.onFragment(1, 'main', fragment('new-p', false)); // reading resumes mid-GOP...
+    hub.onFragment(1, 'main', fragment('new-k', true)); // ...and the viewer starts at a keyframe
+    expect(viewer.fragments).toEqual(['new-k']);
+    // The stale GOP is gone for later viewers too.
+    const later = subscribe(hub, 1, 'main').viewer;
+    expect(later.fragments).toEqual(['new-k']);
+  });
+
+  it('wants a stream only while someone watches it', () => {
+    const { hub, catalog } = setup();
+    catalog.cameras.set(1, [{ kind: 'main', codec: 'h264' }, { kind: 'sub', codec: 'h264' }]);
+    expect(hub.wants(1, 'main')).toBe(false);
+    const { sub } = subscribe(hub, 1, 'main');
+    expect(hub.wants(1, 'main')).toBe(true);
+    expect(hub.wants(1, 'sub')).toBe(false);
+    expect(hub.wants(2, 'main')).toBe(false);
+    sub.close();
+    expect(hub.wants(1, 'main')).toBe(false);
   });
 
   it('does not hold a GOP larger than maxGopBytes', () => {
@@ -194,6 +223,21 @@ describe('reconnects', () => {
     hub.onEnd(1, 'main');
     expect(viewer.dropped?.reason).toBe('gone');
     expect(hub.stats().feeds['1/main']).toBeUndefined();
+  });
+
+  it('closes viewers of a camera removed while its feed was idle (found by the sweep)', () => {
+    const { hub, catalog } = setup();
+    catalog.cameras.set(1, [{ kind: 'main', codec: 'h264' }, { kind: 'sub', codec: 'h264' }]);
+    catalog.cameras.set(2, [{ kind: 'main', codec: 'h264' }]);
+    hub.onInit(1, 'sub', Buffer.from('I'), initInfo());
+    const sub1 = subscribe(hub, 1, 'sub').viewer;
+    const main2 = subscribe(hub, 2, 'main').viewer;
+    hub.onEnd(1, 'sub'); // the recorder stops first; the camera row still exists
+    expect(sub1.dropped).toBeNull();
+    catalog.cameras.set(1, [{ kind: 'main', codec: 'h264' }]); // then the sub stream is removed
+    hub.sweep();
+    expect(sub1.dropped?.reason).toBe('gone');
+    expect(main2.dropped).toBeNull();
   });
 
   it('forgets a closed viewer', () => {

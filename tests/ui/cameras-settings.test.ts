@@ -80,13 +80,12 @@ describe('Cameras page', () => {
     await page.keyboard.press('a');
     const dialog = page.getByRole('dialog', { name: 'Add camera' });
     await visible(dialog);
-    await visible(dialog.getByRole('tab', { name: 'Find on network (ONVIF) soon' }));
-    await focused(dialog.getByLabel('Name', { exact: true }));
-    // The ONVIF tab is the slot for issue 3's flow; for now it explains and leads back here.
-    await dialog.getByRole('tab', { name: /Find on network/ }).click();
-    await visible(dialog.getByText('Finding cameras on your network is coming'));
+    // The dialog opens on ONVIF discovery (issue 3); a scan only runs when asked.
+    const onvifTab = dialog.getByRole('tab', { name: /Find on network/ });
+    await attr(onvifTab, 'aria-selected', 'true');
+    await visible(dialog.getByRole('button', { name: 'Scan', exact: true }));
     await shot('cameras-add-onvif-tab');
-    await dialog.getByRole('button', { name: 'Add by RTSP URL' }).click();
+    await dialog.getByRole('tab', { name: 'RTSP URL' }).click();
     await attr(dialog.getByRole('tab', { name: 'RTSP URL' }), 'aria-selected', 'true');
     await dialog.getByLabel('Name', { exact: true }).fill('Front door');
     await dialog.getByLabel('Main stream URL').fill(sims.cameras[0].mainUrl);
@@ -112,6 +111,7 @@ describe('Cameras page', () => {
   it('refuses a file:// URL with the API message, and adds nothing', async () => {
     await page.getByRole('button', { name: /^Add camera/ }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Add camera' });
+    await dialog.getByRole('tab', { name: 'RTSP URL' }).click();
     await dialog.getByLabel('Name', { exact: true }).fill('Sneaky');
     await dialog.getByLabel('Main stream URL').fill('file:///etc/passwd');
     await dialog.getByRole('button', { name: 'Add camera' }).click();

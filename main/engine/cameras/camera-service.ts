@@ -2,7 +2,7 @@
  * Adding, editing and removing cameras. Credentials are split out of URLs,
  * encrypted, and never returned; every URL that leaves this module is bare.
  */
-import type { AddCameraInput, Camera, UpdateCameraInput } from '../../../preload/api.ts';
+import type { Camera, RtspAddCameraInput, UpdateCameraInput } from '../../../preload/api.ts';
 import type { Store, CameraRow, CameraSource } from '../storage/store.ts';
 import { openCredentials, sealCredentials, type Credentials, type SecretBox } from '../secrets/secret-box.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -51,7 +51,7 @@ export class CameraService {
     }
   }
 
-  async add(input: AddCameraInput, source: CameraSource = 'rtsp'): Promise<Camera> {
+  async add(input: RtspAddCameraInput, source: CameraSource = 'rtsp'): Promise<Camera> {
     const main = splitCredentials(input.mainUrl);
     const sub = input.subUrl ? splitCredentials(input.subUrl) : null;
     const duplicate = this.store
@@ -73,6 +73,7 @@ export class CameraService {
 
   /** Adds a built-in test-pattern camera (the demo). Not reachable from the API. */
   async addTestPattern(name: string, n: number): Promise<Camera> {
+    if (!Number.isInteger(n) || n < 1 || n > 999) throw new Error(`test-pattern cameras are numbered from 1 to 999, not ${n}`);
     const id = this.store.insertCamera({
       name,
       enabled: true,

@@ -49,9 +49,11 @@ export interface LiveSubscription {
 export interface LiveHubOptions extends ViewerPolicy {
   /** Keep a transcode running this long after its last viewer left (a quick re-open reuses it). */
   transcodeLingerMs: number;
+  /** How often viewers are checked against the camera list (removed cameras, removed sub streams). */
+  sweepMs: number;
 }
 
-export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000 };
+export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000, sweepMs: 2000 };
 
 export interface LiveHubDeps {
   catalog: LiveCatalog;
@@ -79,6 +81,7 @@ export class LiveHub implements LiveSink {
   private readonly options: LiveHubOptions;
   private readonly now: () => number;
   private stopped = false;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly deps: LiveHubDeps,
@@ -86,6 +89,10 @@ export class LiveHub implements LiveSink {
   ) {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
     this.now = deps.now ?? Date.now;
+    // A camera is removed after its recorders stopped, so the end of its feed
+    // cannot tell: check the camera list now and then instead.
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs);
+    this.sweeper.unref();
   }
 
   // ---------------------------------------------------------------- LiveSink (from the recorders)
@@ -99,16 +106,21 @@ export class LiveHub implements LiveSink {
     this.feeds.get(feedKey(cameraId, kind))?.publishFragment(fragment);
   }
 
+  /**
+   * Whether anyone watches this stream (a viewer or a transcode). Recorded
+   * streams are only read back for live view while this says yes.
+   */
+  wants(cameraId: number, kind: StreamKind): boolean {
+    return (this.feeds.get(feedKey(cameraId, kind))?.viewerCount ?? 0) > 0;
+  }
+
   onEnd(cameraId: number, kind: StreamKind): void {
     const key = feedKey(cameraId, kind);
     const feed = this.feeds.get(key);
     if (!feed) return;
     feed.publishEnd();
     if (!this.streamExists(cameraId, kind)) {
-      // The camera (or this stream of it) was removed: its viewers have nothing left to wait for.
-      this.stopTranscode(key);
-      feed.dropAll('gone', 'the camera or stream was removed');
-      this.feeds.delete(key);
+      this.forget(key);
     } else if (feed.viewerCount === 0 && !this.transcodes.has(key)) {
       this.feeds.delete(key);
     }
@@ -149,15 +161,31 @@ export class LiveHub implements LiveSink {
     return { feeds, transcodes };
   }
 
+  /** Drops the viewers of feeds whose camera or stream is gone from the camera list. */
+  sweep(): void {
+    for (const key of [...this.feeds.keys()]) {
+      const [id, kind] = key.split('/');
+      if (!this.streamExists(Number(id), kind as StreamKind)) this.forget(key);
+    }
+  }
+
   /** Closes every viewer and stops every transcode (server shutdown). */
   stop(): void {
     this.stopped = true;
+    clearInterval(this.sweeper);
     for (const key of [...this.transcodes.keys()]) this.stopTranscode(key, 'shutdown');
     for (const feed of this.feeds.values()) feed.dropAll('shutdown', 'the server is shutting down');
     this.feeds.clear();
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The camera (or this stream of it) was removed: its viewers have nothing left to wait for. */
+  private forget(key: string): void {
+    this.stopTranscode(key);
+    this.feeds.get(key)?.dropAll('gone', 'the camera or stream was removed');
+    this.feeds.delete(key);
+  }
 
   private feed(cameraId: number, kind: StreamKind): LiveStream {
     const key = feedKey(cameraId, kind);

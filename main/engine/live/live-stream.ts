@@ -47,6 +47,12 @@ export interface ViewerPolicy {
   dropAfterMs: number;
   /** Longest GOP kept for new viewers; beyond it they wait for the next keyframe. */
   maxGopBytes: number;
+  /**
+   * A cached GOP whose newest fragment is older than this is not sent to a new
+   * viewer (the feed paused: e.g. a recorded stream is only read back while
+   * watched); the viewer waits for the next keyframe instead.
+   */
+  staleGopMs: number;
 }
 
 export const DEFAULT_VIEWER_POLICY: ViewerPolicy = {
@@ -54,6 +60,7 @@ export const DEFAULT_VIEWER_POLICY: ViewerPolicy = {
   lowWaterBytes: 1024 * 1024,
   dropAfterMs: 10_000,
   maxGopBytes: 24 * 1024 * 1024,
+  staleGopMs: 2000,
 };
 
 export interface ViewerStats {
@@ -87,6 +94,8 @@ export class LiveStream {
   private description: StreamDescription | null = null;
   private gop: Buffer[] = [];
   private gopBytes = 0;
+  /** When the newest fragment arrived (for the staleness of the GOP). */
+  private lastFragmentAt = -Infinity;
   private readonly entries = new Map<LiveViewer, Entry>();
   private fragments = 0;
   private droppedViewers = 0;
@@ -132,9 +141,11 @@ export class LiveStream {
   publishFragment(fragment: Fragment): void {
     if (!this.init || !this.initInfo) return;
     this.fragments += 1;
+    const now = this.now();
+    if (now - this.lastFragmentAt > this.policy.staleGopMs) this.clearGop(); // what is cached is from before a pause
+    this.lastFragmentAt = now;
     const keyframe = isKeyframe(fragment, this.initInfo);
     this.cache(fragment.bytes, keyframe);
-    const now = this.now();
     for (const entry of this.entries.values()) this.offer(entry, fragment.bytes, keyframe, now);
   }
 
@@ -160,7 +171,8 @@ export class LiveStream {
     if (this.init && this.description) {
       const init = this.init;
       const description = this.description;
-      const gop = this.gop.slice();
+      const fresh = this.now() - this.lastFragmentAt <= this.policy.staleGopMs;
+      const gop = fresh ? this.gop.slice() : [];
       this.deliver(entry, (v) => {
         v.init(description, init);
         gop.forEach((bytes, i) => {

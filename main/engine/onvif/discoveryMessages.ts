@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NS } from './soap.ts';
-import { cleanText } from './text.ts';
+import { cleanText, safeDecode } from './text.ts';
 import { child, childrenNamed, parseXml, textOf } from './xml.ts';
 
 export const WS_DISCOVERY_ADDRESS = '239.255.255.250';
@@ -108,12 +108,4 @@ export function scopeValue(scopes: string[], key: 'name' | 'hardware' | 'locatio
     .filter(Boolean);
   if (values.length === 0) return undefined;
   return key === 'location' ? cleanText(values.join(', '), 128) : values[0];
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

@@ -12,3 +12,12 @@ export function cleanText(text: string | undefined, maxLength = 256): string {
 export function isValidToken(token: string | undefined): token is string {
   return !!token && token.length <= 64 && cleanText(token, 64) === token;
 }
+
+/** Percent-decoding that cannot throw (a malformed "%zz" stays as sent). */
+export function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -15,8 +15,9 @@
  *    are accepted only when they are the username we logged in with, and are
  *    always stripped — credentials are injected later, by the recorder.
  */
-import { rtspUrlProblem } from '../../../preload/api.ts';
+import { rtspUrlProblem } from '../../../preload/contract/primitives.ts';
 import { OnvifError } from './errors.ts';
+import { safeDecode } from './text.ts';
 
 const MAX_URL_LENGTH = 2048;
 
@@ -93,12 +94,4 @@ export function acceptSnapshotUri(raw: string | undefined, device: URL, username
   if (!raw) return undefined;
   const checked = checkCameraUrl(raw, device, ['http:', 'https:'], username);
   return checked.ok ? checked.url : undefined;
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

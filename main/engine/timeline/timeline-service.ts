@@ -42,7 +42,7 @@ export class TimelineService {
   private camera(cameraId: number, name: string, from: number, to: number, thumbnails: number): CameraTimeline {
     const { timeline } = this.store;
     const spans = clipIntervals(timeline.footageSpans(cameraId, from, to), from, to);
-    const events = timeline.events(cameraId, from, to, MAX_EVENTS_PER_CAMERA + 1);
+    const events = this.store.onvif.queryEvents(cameraId, from, to, MAX_EVENTS_PER_CAMERA + 1);
     return {
       cameraId,
       name,

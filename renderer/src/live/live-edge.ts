@@ -2,25 +2,29 @@
  * Where a live player should be: close behind the newest buffered frame.
  * Pure, so it is unit-tested without a browser.
  *
- * Fragments arrive every ~250 ms, so the buffered end moves in steps and the
- * lag (buffered end - currentTime) is a saw tooth. The player plays at
- * normal speed inside the comfort band, a little faster when it has fallen
- * behind (a tab in the background, a burst after a hiccup), and jumps when
- * it is far behind or stuck in a hole (after the server skipped it ahead to a
- * keyframe, or after a camera reconnect started a new timeline).
+ * Fragments arrive every ~250 ms, so the lag (newest buffered time - play
+ * head) is a saw tooth: it drops while playing, then jumps up by a fragment.
+ * What matters is its trough, the margin left just before the next fragment
+ * lands: below one frame the next frame is not there when it is due and the
+ * picture freezes until data comes. So the player steers the trough (the
+ * smallest lag over the last second or so), not the instantaneous lag,
+ * towards one frame plus a small margin: a little faster than real time while
+ * the trough is larger than that, normal speed once it is down. It jumps when far
+ * behind, or when the play head sits in a hole (after the server skipped it
+ * ahead to a keyframe, or after a camera reconnect started a new timeline).
  */
 
 export interface EdgePolicy {
-  /** Where a jump lands, behind the newest frame (s). */
-  targetLagS: number;
-  /** Start catching up above this lag (s)... */
-  catchUpLagS: number;
-  /** ...and stop once back below this (s). */
-  settleLagS: number;
-  /** Catch up faster above this lag (s). */
-  fastLagS: number;
-  /** Jump above this lag (s). */
+  /** The trough wanted is one frame plus this margin (s): arrival jitter. */
+  marginS: number;
+  /** Catch up while the trough is above troughS plus this (s)... */
+  catchUpAboveS: number;
+  /** ...faster while it is above this (s). */
+  fastAboveS: number;
+  /** Jump when the instantaneous lag exceeds this (s). */
   jumpLagS: number;
+  /** Where a jump lands, behind the newest frame (s). */
+  landingLagS: number;
   catchUpRate: number;
   fastRate: number;
   /** Trim the buffer once it holds more than this behind the play head (s)... */
@@ -30,13 +34,13 @@ export interface EdgePolicy {
 }
 
 export const DEFAULT_EDGE_POLICY: EdgePolicy = {
-  targetLagS: 0.2,
-  catchUpLagS: 0.5,
-  settleLagS: 0.3,
-  fastLagS: 1.2,
-  jumpLagS: 3,
+  marginS: 0.045,
+  catchUpAboveS: 0.06,
+  fastAboveS: 0.5,
+  jumpLagS: 2,
+  landingLagS: 0.15,
   catchUpRate: 1.1,
-  fastRate: 1.3,
+  fastRate: 1.25,
   trimAboveS: 12,
   trimKeepS: 4,
 };
@@ -57,25 +61,39 @@ export interface EdgeDecision {
 /** Tolerance when deciding whether the play head is inside a range (MSE ranges have ragged edges). */
 const EDGE_SLACK_S = 0.1;
 
-export function decideEdge(ranges: Ranges, currentTime: number, currentRate: number, policy: EdgePolicy = DEFAULT_EDGE_POLICY): EdgeDecision {
+/**
+ * @param recentTrough the smallest lag seen over the last ~1.5 s (the player
+ *   keeps it); pass the current lag when there is no history yet.
+ * @param frameS the stream's frame duration (s), e.g. 1/15.
+ */
+export function decideEdge(
+  ranges: Ranges,
+  currentTime: number,
+  currentRate: number,
+  recentTrough: number,
+  frameS: number,
+  policy: EdgePolicy = DEFAULT_EDGE_POLICY,
+): EdgeDecision {
   if (ranges.length === 0) return { seekTo: null, playbackRate: 1, trimBefore: null, lag: 0 };
   const [lastStart, end] = ranges[ranges.length - 1];
-  const landing = Math.max(lastStart, end - policy.targetLagS);
   const inNewest = currentTime >= lastStart - EDGE_SLACK_S && currentTime <= end + EDGE_SLACK_S;
   let lag = Math.max(0, end - currentTime);
 
   let seekTo: number | null = null;
   if (!inNewest || lag > policy.jumpLagS) {
     // In a hole, in an older run, or hopelessly behind: go to the newest media.
-    seekTo = landing;
-    lag = end - landing;
+    seekTo = Math.max(lastStart, end - Math.max(policy.landingLagS, frameS + policy.marginS));
+    lag = end - seekTo;
   }
 
   let playbackRate = 1;
   if (seekTo === null) {
-    if (lag > policy.fastLagS) playbackRate = policy.fastRate;
-    else if (lag > policy.catchUpLagS) playbackRate = policy.catchUpRate;
-    else if (currentRate > 1 && lag > policy.settleLagS) playbackRate = Math.min(currentRate, policy.catchUpRate);
+    const trough = Math.min(recentTrough, lag);
+    const excess = trough - (frameS + policy.marginS);
+    if (excess > policy.fastAboveS) playbackRate = policy.fastRate;
+    else if (excess > policy.catchUpAboveS) playbackRate = policy.catchUpRate;
+    // Hysteresis: once catching up, go on until the trough is down to the target.
+    else if (currentRate > 1 && excess > 0) playbackRate = policy.catchUpRate;
   }
 
   const head = seekTo ?? currentTime;
@@ -84,9 +102,52 @@ export function decideEdge(ranges: Ranges, currentTime: number, currentRate: num
   return { seekTo, playbackRate, trimBefore, lag };
 }
 
-/** TimeRanges → plain pairs. */
-export function rangesOf(buffered: TimeRanges): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 0; i < buffered.length; i++) out.push([buffered.start(i), buffered.end(i)]);
-  return out;
+/** The smallest lag of the recent samples (the saw tooth's trough). */
+export class TroughTracker {
+  private samples: { at: number; lag: number }[] = [];
+
+  constructor(private readonly windowMs = 1500) {}
+
+  /** Adds a sample and returns the trough over the window. */
+  add(at: number, lag: number): number {
+    this.samples.push({ at, lag });
+    while (this.samples.length && this.samples[0].at < at - this.windowMs) this.samples.shift();
+    return Math.min(...this.samples.map((s) => s.lag));
+  }
+
+  /** Forget the history (after a jump or a reset, the old lags mean nothing). */
+  reset(): void {
+    this.samples = [];
+  }
+}
+
+/** The frame duration from successive presented media times (median of the recent ones). */
+export class FrameClock {
+  private deltas: number[] = [];
+  private last: number | null = null;
+
+  constructor(private readonly fallbackS = 1 / 15) {}
+
+  /** Adds a presented frame's media time (s). */
+  add(mediaTime: number): void {
+    if (this.last !== null) {
+      const d = mediaTime - this.last;
+      if (d > 0.005 && d < 1) {
+        this.deltas.push(d);
+        if (this.deltas.length > 15) this.deltas.shift();
+      }
+    }
+    this.last = mediaTime;
+  }
+
+  /** After a seek or a new run, the next delta means nothing. */
+  reset(): void {
+    this.last = null;
+  }
+
+  get seconds(): number {
+    if (this.deltas.length < 3) return this.fallbackS;
+    const sorted = [...this.deltas].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  }
 }

@@ -1,0 +1,426 @@
+/**
+ * The live player: fragmented MP4 over a WebSocket into Media Source
+ * Extensions (docs/live.md).
+ *
+ * - Each `init` message (a new run of the stream: first connect, camera
+ *   reconnect, transcode restart) resets the SourceBuffer: a new MediaSource
+ *   when the codec changed, else the old media is removed and the new init
+ *   appended. The last decoded frame stays on screen meanwhile.
+ * - Holds near the live edge (live-edge.ts): plays a little faster when
+ *   behind, jumps when far behind or stuck in a hole.
+ * - Keeps memory bounded: trims old media, and re-syncs (reconnects, which
+ *   brings the init and the latest GOP) instead of queueing without bound.
+ * - Reconnects by itself with a short backoff; stop() closes the socket but
+ *   keeps the last frame (used for tiles out of view and hidden tabs).
+ */
+import type { LiveInitMessage, LiveMessage } from '../../../preload/api.ts';
+import { LIVE_CLOSE } from '../../../preload/contract/live-route.ts';
+import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgePolicy } from './live-edge.ts';
+import type { PlayerState } from './player-state.ts';
+
+export type { PlayerState };
+
+export interface PlayerCallbacks {
+  onState?(state: PlayerState): void;
+  /** The description of each new run (codec, size, which stream is really sent). */
+  onStream?(stream: LiveInitMessage): void;
+  /** Milliseconds from start() (socket opened) to the first frame on screen. */
+  onFirstFrame?(ms: number): void;
+}
+
+export interface PlayerOptions {
+  /** ws:// or wss:// URL of the live route. */
+  url: string;
+  policy?: EdgePolicy;
+}
+
+type Op = { kind: 'append'; data: ArrayBuffer } | { kind: 'remove'; start: number; end: number } | { kind: 'removeAll' };
+
+/** Queued media beyond this means the page cannot keep up (e.g. a throttled tab): re-sync instead. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+const MAX_QUEUED_OPS = 200;
+/** No new frame for this long while connected: stalled. */
+const STALL_MS = 3000;
+/** Data keeps arriving but no frame appears for this long: the decoder is stuck; re-sync. */
+const STUCK_MS = 6000;
+const RETRY_MS = [300, 1000, 2000, 4000, 5000];
+const TICK_MS = 200;
+
+export class LivePlayer {
+  private ws: WebSocket | null = null;
+  private mediaSource: MediaSource | null = null;
+  private objectUrl: string | null = null;
+  private sourceBuffer: SourceBuffer | null = null;
+  private mime: string | null = null;
+  private ops: Op[] = [];
+  private queuedBytes = 0;
+  /** The next binary message is an init segment, described by this. */
+  private pendingInit: LiveInitMessage | null = null;
+  private haveInit = false;
+  private active = false;
+  private state: PlayerState = 'idle';
+  private attempt = 0;
+  private unsupportedTries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private tickTimer: ReturnType<typeof setInterval> | null = null;
+  private frameHandle: number | null = null;
+  private startedAt = 0;
+  private firstFrameDone = false;
+  /** Frames were shown since start(): a lost connection is then a reconnect. */
+  private hadFrames = false;
+  private lastFrameAt = 0;
+  private lastDataAt = 0;
+  private lastMediaTime = -1;
+  private readonly policy: EdgePolicy;
+  private readonly trough = new TroughTracker();
+  private readonly frames = new FrameClock();
+  /** Whether this run's first media has been joined at the live edge yet. */
+  private landed = false;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly options: PlayerOptions,
+    private readonly callbacks: PlayerCallbacks = {},
+  ) {
+    this.policy = options.policy ?? DEFAULT_EDGE_POLICY;
+    video.muted = true;
+    video.playsInline = true;
+    video.autoplay = true;
+    video.disablePictureInPicture = true;
+  }
+
+  get currentState(): PlayerState {
+    return this.state;
+  }
+
+  /** Connects (again). The first frame appears as soon as the init and the latest GOP are in. */
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.attempt = 0;
+    this.hadFrames = false;
+    this.connect();
+    this.tickTimer = setInterval(() => this.tick(), TICK_MS);
+    this.watchFrames();
+  }
+
+  /** Closes the socket and pauses; the last frame stays on screen. */
+  stop(): void {
+    if (!this.active) return;
+    this.active = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.retryTimer = this.tickTimer = null;
+    if (this.frameHandle !== null && hasFrameCallbacks(this.video)) this.video.cancelVideoFrameCallback(this.frameHandle);
+    this.frameHandle = null;
+    this.closeSocket();
+    this.video.pause();
+    this.setState('idle');
+  }
+
+  /** stop() and release the MediaSource. */
+  destroy(): void {
+    this.stop();
+    this.detachMedia();
+  }
+
+  // ---------------------------------------------------------------- socket
+
+  private connect(): void {
+    this.retryTimer = null;
+    if (!this.active) return;
+    this.setState(this.hadFrames ? 'reconnecting' : 'connecting');
+    this.startedAt = performance.now();
+    this.firstFrameDone = false;
+    this.pendingInit = null;
+    this.haveInit = false;
+    const ws = new WebSocket(this.options.url);
+    ws.binaryType = 'arraybuffer';
+    ws.onmessage = (ev) => {
+      if (this.ws === ws) this.onMessage(ev.data as ArrayBuffer | string);
+    };
+    ws.onclose = (ev) => {
+      if (this.ws === ws) this.onClose(ev.code);
+    };
+    this.ws = ws;
+  }
+
+  private closeSocket(): void {
+    const ws = this.ws;
+    this.ws = null;
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000);
+  }
+
+  private onClose(code: number): void {
+    this.ws = null;
+    if (!this.active) return;
+    if (code === LIVE_CLOSE.gone) {
+      this.setState('gone');
+      return;
+    }
+    this.setState('reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(delayMs?: number): void {
+    if (this.retryTimer || !this.active) return;
+    const delay = delayMs ?? RETRY_MS[Math.min(this.attempt, RETRY_MS.length - 1)];
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Start over from the server's init + latest GOP (used when this page fell behind). */
+  private resync(): void {
+    this.closeSocket();
+    this.ops = [];
+    this.queuedBytes = 0;
+    this.scheduleReconnect(0);
+  }
+
+  private onMessage(data: ArrayBuffer | string): void {
+    if (typeof data === 'string') {
+      let message: LiveMessage;
+      try {
+        message = JSON.parse(data) as LiveMessage;
+      } catch {
+        return;
+      }
+      if (message.type === 'init') this.onInitMessage(message);
+      else if (message.type === 'offline') {
+        this.haveInit = false;
+        this.setState('offline');
+      }
+      return;
+    }
+    this.lastDataAt = performance.now();
+    if (this.pendingInit) {
+      const description = this.pendingInit;
+      this.pendingInit = null;
+      this.useInit(description, data);
+      return;
+    }
+    if (!this.haveInit) return; // media of a run whose init we could not use
+    if (this.queuedBytes + data.byteLength > MAX_QUEUED_BYTES || this.ops.length >= MAX_QUEUED_OPS) {
+      this.resync();
+      return;
+    }
+    this.enqueue({ kind: 'append', data });
+  }
+
+  private onInitMessage(message: LiveInitMessage): void {
+    if (typeof MediaSource === 'undefined' || !MediaSource.isTypeSupported(message.mimeType)) {
+      // The server may not have known the codec yet; asking again lets it pick a
+      // stream or a transcode this browser can play.
+      this.unsupportedTries += 1;
+      this.haveInit = false;
+      this.closeSocket();
+      if (this.unsupportedTries >= 3) this.setState('unsupported');
+      this.scheduleReconnect(2000);
+      return;
+    }
+    this.unsupportedTries = 0;
+    this.pendingInit = message;
+    this.callbacks.onStream?.(message);
+  }
+
+  // ---------------------------------------------------------------- media source
+
+  private useInit(description: LiveInitMessage, init: ArrayBuffer): void {
+    this.haveInit = true;
+    this.landed = false;
+    this.trough.reset();
+    this.frames.reset();
+    this.ops = [];
+    this.queuedBytes = 0;
+    if (!this.mediaSource || this.mime !== description.mimeType || this.mediaSource.readyState === 'closed') {
+      this.attachMedia(description.mimeType);
+    } else {
+      this.ops.push({ kind: 'removeAll' });
+    }
+    this.enqueue({ kind: 'append', data: init });
+  }
+
+  private attachMedia(mime: string): void {
+    this.detachMedia();
+    const mediaSource = new MediaSource();
+    this.mediaSource = mediaSource;
+    this.mime = mime;
+    this.objectUrl = URL.createObjectURL(mediaSource);
+    mediaSource.addEventListener(
+      'sourceopen',
+      () => {
+        if (this.mediaSource !== mediaSource) return;
+        try {
+          const sb = mediaSource.addSourceBuffer(mime);
+          sb.mode = 'segments';
+          sb.addEventListener('updateend', () => this.afterUpdate());
+          sb.addEventListener('error', () => this.resync());
+          this.sourceBuffer = sb;
+          this.pump();
+        } catch {
+          this.setState('unsupported');
+        }
+      },
+      { once: true },
+    );
+    this.video.src = this.objectUrl;
+  }
+
+  private detachMedia(): void {
+    this.sourceBuffer = null;
+    this.mediaSource = null;
+    this.mime = null;
+    this.ops = [];
+    this.queuedBytes = 0;
+    if (this.objectUrl) {
+      this.video.removeAttribute('src');
+      this.video.load();
+      URL.revokeObjectURL(this.objectUrl);
+      this.objectUrl = null;
+    }
+  }
+
+  private enqueue(op: Op): void {
+    this.ops.push(op);
+    if (op.kind === 'append') this.queuedBytes += op.data.byteLength;
+    this.pump();
+  }
+
+  private pump(): void {
+    const sb = this.sourceBuffer;
+    if (!sb || sb.updating || this.mediaSource?.readyState !== 'open') return;
+    while (this.ops.length) {
+      const op = this.ops.shift()!;
+      try {
+        if (op.kind === 'append') {
+          this.queuedBytes -= op.data.byteLength;
+          sb.appendBuffer(op.data);
+          return;
+        }
+        const ranges = rangesOf(sb.buffered);
+        if (!ranges.length) continue;
+        const start = op.kind === 'removeAll' ? 0 : op.start;
+        const end = op.kind === 'removeAll' ? ranges[ranges.length - 1][1] + 1 : op.end;
+        if (end > start) {
+          sb.remove(start, end);
+          return;
+        }
+      } catch (err) {
+        if ((err as DOMException)?.name === 'QuotaExceededError' && op.kind === 'append') {
+          // Full: drop what is behind the play head and try the append again.
+          this.ops.unshift(op);
+          this.queuedBytes += op.data.byteLength;
+          const behind = this.video.currentTime - 1;
+          if (behind > 0) {
+            try {
+              sb.remove(0, behind);
+              return;
+            } catch {
+              // fall through to a re-sync
+            }
+          }
+        }
+        this.resync();
+        return;
+      }
+    }
+  }
+
+  private afterUpdate(): void {
+    this.pump();
+    this.tick();
+  }
+
+  // ---------------------------------------------------------------- live edge
+
+  private tick(): void {
+    if (!this.active) return;
+    const now = performance.now();
+    const sb = this.sourceBuffer;
+    if (sb && !sb.updating && this.mediaSource?.readyState === 'open') {
+      const ranges = rangesOf(sb.buffered);
+      const trough = this.sampleLag(ranges);
+      const frameS = this.frames.seconds;
+      const decision = decideEdge(ranges, this.video.currentTime, this.video.playbackRate, trough ?? Infinity, frameS, this.policy);
+      if (!this.landed && this.firstFrameDone && ranges.length && this.ops.length === 0 && decision.seekTo === null) {
+        // Joining: the server sent the GOP since the latest keyframe. Its keyframe is on
+        // screen now (a picture at once); move to the GOP's end, the live edge.
+        this.landed = true;
+        const [start, end] = ranges[ranges.length - 1];
+        const landing = Math.max(start, end - Math.max(this.policy.landingLagS, frameS + this.policy.marginS));
+        if (landing - this.video.currentTime > 0.1) decision.seekTo = landing;
+      }
+      if (decision.seekTo !== null) {
+        this.landed = true;
+        this.video.currentTime = decision.seekTo;
+        this.trough.reset();
+        this.frames.reset();
+      }
+      if (this.video.playbackRate !== decision.playbackRate) this.video.playbackRate = decision.playbackRate;
+      if (decision.trimBefore !== null && decision.trimBefore > 0 && !this.ops.some((o) => o.kind !== 'append')) {
+        this.enqueue({ kind: 'remove', start: 0, end: decision.trimBefore });
+      }
+      if (this.video.paused && sb.buffered.length) this.video.play().catch(() => undefined);
+    }
+    // Browsers without requestVideoFrameCallback: progress of currentTime stands in for frames.
+    if (!hasFrameCallbacks(this.video) && this.video.currentTime !== this.lastMediaTime) {
+      this.lastMediaTime = this.video.currentTime;
+      if (this.haveInit && !this.video.paused) this.onFrame();
+    }
+    if (this.state === 'live' && now - this.lastFrameAt > STALL_MS) this.setState('stalled');
+    if ((this.state === 'live' || this.state === 'stalled') && now - this.lastDataAt < 1000 && now - this.lastFrameAt > STUCK_MS) {
+      this.lastFrameAt = now; // one re-sync per stuck period
+      this.resync();
+    }
+  }
+
+  private watchFrames(): void {
+    if (!hasFrameCallbacks(this.video)) return;
+    const loop = (_now: number, meta: VideoFrameCallbackMetadata) => {
+      if (!this.active) return;
+      this.frames.add(meta.mediaTime);
+      this.onFrame();
+      this.frameHandle = this.video.requestVideoFrameCallback(loop);
+    };
+    this.frameHandle = this.video.requestVideoFrameCallback(loop);
+  }
+
+  /** Records the current lag (newest buffered frame - play head); returns the recent trough. */
+  private sampleLag(ranges: [number, number][]): number | null {
+    if (!ranges.length) return null;
+    return this.trough.add(performance.now(), Math.max(0, ranges[ranges.length - 1][1] - this.video.currentTime));
+  }
+
+  private onFrame(): void {
+    if (!this.haveInit) return; // a frame from before a reset, not live
+    // Sample the lag at every frame too: the saw tooth's trough is what the edge policy steers.
+    const sb = this.sourceBuffer;
+    if (sb && !sb.updating) this.sampleLag(rangesOf(sb.buffered));
+    this.lastFrameAt = performance.now();
+    if (!this.firstFrameDone) {
+      this.firstFrameDone = true;
+      this.hadFrames = true;
+      this.attempt = 0;
+      this.callbacks.onFirstFrame?.(Math.round(this.lastFrameAt - this.startedAt));
+    }
+    if (this.state !== 'live') this.setState('live');
+  }
+
+  private setState(state: PlayerState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.callbacks.onState?.(state);
+  }
+}
+
+/** requestVideoFrameCallback tells exactly when a frame reaches the screen (Chromium, Safari, Firefox 132+). */
+function hasFrameCallbacks(video: HTMLVideoElement): boolean {
+  return typeof (video as { requestVideoFrameCallback?: unknown }).requestVideoFrameCallback === 'function';
+}
+
+/** TimeRanges → plain pairs. */
+function rangesOf(buffered: TimeRanges): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < buffered.length; i++) out.push([buffered.start(i), buffered.end(i)]);
+  return out;
+}

@@ -1,0 +1,78 @@
+/**
+ * Binds a LivePlayer to a <video> for as long as a tile shows one camera
+ * stream, and runs it only while it can be seen: a tile scrolled out of view
+ * (IntersectionObserver) or in a hidden tab (visibilitychange) closes its
+ * socket and keeps its last frame; it reconnects at once when seen again,
+ * and the server's cached GOP brings a picture within a frame or two.
+ */
+import { useEffect, useState, type RefObject } from 'react';
+import type { LiveInitMessage, StreamKind } from '../../../preload/api.ts';
+import { LivePlayer, type PlayerState } from './mse-player.ts';
+import { liveUrl } from './live-url.ts';
+import { rememberFrame } from './frame-cache.ts';
+
+export interface LivePlayerView {
+  state: PlayerState;
+  /** What the server sends (codec, size, the stream really served). */
+  stream: LiveInitMessage | null;
+  /** Time from opening the route to the first frame on screen (ms), for this connection. */
+  firstFrameMs: number | null;
+}
+
+/** How often a live tile refreshes its remembered frame. */
+const REMEMBER_EVERY_MS = 3000;
+
+export function useLivePlayer(
+  videoRef: RefObject<HTMLVideoElement | null>,
+  containerRef: RefObject<HTMLElement | null>,
+  cameraId: number,
+  stream: StreamKind,
+  enabled: boolean,
+): LivePlayerView {
+  const [view, setView] = useState<LivePlayerView>({ state: 'idle', stream: null, firstFrameMs: null });
+
+  useEffect(() => {
+    const video = videoRef.current;
+    const container = containerRef.current;
+    if (!enabled || !video || !container) return;
+    setView({ state: 'idle', stream: null, firstFrameMs: null });
+    const player = new LivePlayer(
+      video,
+      { url: liveUrl(cameraId, stream) },
+      {
+        onState: (state) => setView((v) => ({ ...v, state })),
+        onStream: (info) => setView((v) => ({ ...v, stream: info })),
+        onFirstFrame: (ms) => setView((v) => ({ ...v, firstFrameMs: ms })),
+      },
+    );
+
+    let inView = true;
+    const update = () => {
+      if (inView && !document.hidden) player.start();
+      else {
+        rememberFrame(cameraId, video);
+        player.stop();
+      }
+    };
+    const observer = new IntersectionObserver((entries) => {
+      inView = entries.some((e) => e.isIntersecting);
+      update();
+    });
+    observer.observe(container);
+    document.addEventListener('visibilitychange', update);
+    const remember = setInterval(() => {
+      if (player.currentState === 'live') rememberFrame(cameraId, video);
+    }, REMEMBER_EVERY_MS);
+    update();
+
+    return () => {
+      clearInterval(remember);
+      observer.disconnect();
+      document.removeEventListener('visibilitychange', update);
+      rememberFrame(cameraId, video);
+      player.destroy();
+    };
+  }, [videoRef, containerRef, cameraId, stream, enabled]);
+
+  return view;
+}
