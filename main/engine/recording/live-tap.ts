@@ -12,7 +12,7 @@
  *   segment's start so the live timeline is continuous across segments.
  * - A slow viewer cannot slow ffmpeg: ffmpeg never waits for this reader.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { readBoxHeader } from '../mp4/boxes.ts';
 import { parseMoof, rebaseMoof, videoRun } from '../mp4/fragment.ts';
 import { parseInit, type InitInfo } from '../mp4/init.ts';
@@ -27,6 +27,8 @@ export class LiveTap {
   /** Start of the current file on the run's media timeline, in seconds. */
   private baseSeconds = 0;
   private fd: number | null = null;
+  /** inotify on the file being read: fragments are forwarded the moment ffmpeg flushes them, not at the next tick. */
+  private watcher: FSWatcher | null = null;
   private offset = 0;
   private reader: Mp4StreamReader | null = null;
   private lastInit: Buffer | null = null;
@@ -91,10 +93,18 @@ export class LiveTap {
       onFragment: (f) => this.onFragment(f.bytes, f.moofLength),
     });
     if (jumpToLatestKeyframe) this.skipToLatestKeyframe();
+    try {
+      this.watcher = watch(this.file!, { persistent: false }, () => this.readAvailable());
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      this.watcher = null; // the tick still polls
+    }
     return true;
   }
 
   private closeFile(): void {
+    this.watcher?.close();
+    this.watcher = null;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     this.reader = null;
