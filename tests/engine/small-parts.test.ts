@@ -136,3 +136,19 @@ describe('HTTP Range', () => {
     expect(parseRange(header, size)).toEqual(expected);
   });
 });
+
+describe('finding ffmpeg', () => {
+  it('prefers the configured path, then the bundled copy, then PATH, and says how to install it', async () => {
+    const { locateBinary } = await import('../../main/engine/ingest/ffmpeg-locator.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const tmp = tempDir('kw-ffmpeg-');
+    const bundledDir = join(tmp.dir, 'resources', 'ffmpeg', `${process.platform}-${process.arch}`);
+    mkdirSync(bundledDir, { recursive: true });
+    writeFileSync(join(bundledDir, 'ffmpeg'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(locateBinary('ffmpeg', { resourcesDir: join(tmp.dir, 'resources'), env: { PATH: '/usr/bin' } })).toBe(join(bundledDir, 'ffmpeg'));
+    expect(locateBinary('ffmpeg', { env: { PATH: `/nonexistent:/usr/bin` } })).toBe('/usr/bin/ffmpeg');
+    expect(() => locateBinary('ffmpeg', { configured: '/no/such/ffmpeg' })).toThrow(/configured ffmpeg .* does not exist/);
+    expect(() => locateBinary('ffmpeg', { env: { PATH: tmp.dir } })).toThrow(/apt-get install ffmpeg/);
+    tmp.cleanup();
+  });
+});

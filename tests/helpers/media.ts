@@ -24,3 +24,9 @@ export async function decodesCleanly(file: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The codec of the first audio stream, or null when there is none. */
+export async function audioCodecOf(file: string): Promise<string | null> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
+  return stdout.trim() || null;
+}

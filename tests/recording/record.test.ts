@@ -1,13 +1,14 @@
 /**
- * Issue 2, test 1: two cameras record ~30 s with short segments: every segment
- * is indexed, each file plays (ffprobe duration within 1 s of the index), no
- * overlaps, and no gaps inside a run.
+ * Issue 2, test 1: cameras record ~30 s with short segments: every segment is
+ * indexed, each file plays (ffprobe duration within 1 s of the index), no
+ * overlaps, and no gaps inside a run. One camera sends G.711 audio (recorded
+ * as AAC), one sends H.265 (recorded as it is, never re-encoded).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
 import { fileSignature, nearestPalette } from '../sim/signature.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
-import { probe } from '../helpers/media.ts';
+import { probe, audioCodecOf } from '../helpers/media.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
 import type { SegmentRow } from '../../main/engine/storage/store.ts';
 
@@ -15,7 +16,7 @@ let sims: SimCameraSet;
 let t: TestEngine;
 
 beforeAll(async () => {
-  sims = await startSimCameras([{ color: 0 }, { color: 2, audio: 'pcmu' }]);
+  sims = await startSimCameras([{ color: 0 }, { color: 2, audio: 'pcmu' }, { color: 9, codec: 'h265' }]);
   t = startTestEngine({ segmentSeconds: 3 });
 }, 60_000);
 
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('continuous recording', () => {
-  it('records two cameras into indexed, playable, contiguous segments', async () => {
+  it('records three cameras into indexed, playable, contiguous segments', async () => {
     const ids: number[] = [];
     for (const [i, cam] of sims.cameras.entries()) {
       const c = await t.engine.cameras.add({ name: `cam ${i}`, mainUrl: cam.mainUrl });
@@ -45,7 +46,7 @@ describe('continuous recording', () => {
       for (const [k, s] of segments.entries()) {
         const p = await probe(t.engine.store.absolutePath(s.file));
         expect(Math.abs(p.duration * 1000 - (s.end - s.start)), `segment ${s.file} duration`).toBeLessThan(1000);
-        expect(p.codec).toBe('h264');
+        expect(p.codec).toBe(i === 2 ? 'hevc' : 'h264');
         expect(p.frames).toBeGreaterThan(0);
         if (k > 0) {
           const prev = segments[k - 1];
@@ -67,5 +68,9 @@ describe('continuous recording', () => {
     // The camera with G.711 audio was recorded with AAC audio (MP4 cannot hold G.711).
     const streams = t.engine.store.listStreams(ids[1]);
     expect(streams.find((s) => s.kind === 'main')?.audioCodec).toBe('pcm_mulaw');
+    const withAudio = t.engine.store.querySegments(ids[1], 0, Date.now() + 60_000)[1];
+    expect(await audioCodecOf(t.engine.store.absolutePath(withAudio.file))).toBe('aac');
+    // The H.265 camera is indexed as such.
+    expect(t.engine.store.listStreams(ids[2]).find((s) => s.kind === 'main')?.codec).toBe('h265');
   }, 120_000);
 });

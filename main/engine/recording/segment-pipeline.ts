@@ -171,10 +171,13 @@ export class SegmentPipeline implements MediaPipeline {
     // forward (a small honest gap) rather than let the index drift into the past.
     const behind = now - (anchor + endSeconds * 1000);
     if (behind > 2000 + this.options.segmentSeconds * 1000) this.anchor = anchor += behind - 1000;
+    // Footage cannot end in the future: a later estimate of the anchor wins
+    // (the next start then clamps to this end, so the run stays contiguous).
+    if (behind < 0) this.anchor = anchor += behind;
     // Both ends through the same rounding, so consecutive segments of a run meet exactly.
     let start = Math.round(anchor + startSeconds * 1000);
     if (this.lastEnd !== null && start < this.lastEnd) start = this.lastEnd; // never overlap
-    const end = Math.max(start, Math.min(Math.round(anchor + endSeconds * 1000), now));
+    const end = Math.max(start, Math.round(anchor + endSeconds * 1000));
     const video = init.info.video;
     const row = {
       cameraId: this.ctx.cameraId,
