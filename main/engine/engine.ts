@@ -27,6 +27,7 @@ import { TimelineService } from './timeline/timeline-service.ts';
 import { SegmentIndexCache } from './playback/recording-index.ts';
 import { ThumbnailService, DEFAULT_THUMBNAIL_OPTIONS, type ThumbnailServiceOptions } from './thumbnails/thumbnail-service.ts';
 import { ExportService } from './export/export-service.ts';
+import { SourceHashes } from './export/source-hashes.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -50,6 +51,8 @@ export interface EngineOptions {
   onvif?: OnvifServiceOptions;
   /** Thumbnail generation (tests switch the background work off). */
   thumbnails?: Partial<ThumbnailServiceOptions>;
+  /** Hash new recordings in the background for export manifests (default true). */
+  backgroundHashing?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -71,6 +74,7 @@ export class Engine extends EventEmitter {
   readonly segmentIndexes: SegmentIndexCache;
   readonly thumbnails: ThumbnailService;
   readonly exports: ExportService;
+  readonly sourceHashes: SourceHashes;
   readonly ffmpegPath: string;
   readonly startedAt: number;
   readonly recorderOptions: RecorderOptions;
@@ -129,13 +133,15 @@ export class Engine extends EventEmitter {
         },
         options.onvif,
       );
-      this.timeline = new TimelineService(this.store);
+      this.timeline = new TimelineService(this.store, this.clock);
       this.segmentIndexes = new SegmentIndexCache(this.store);
       this.thumbnails = new ThumbnailService(this.store, this.segmentIndexes, this.ffmpegPath, this.log.child('thumbnails'), {
         ...DEFAULT_THUMBNAIL_OPTIONS,
         ...options.thumbnails,
       });
+      this.sourceHashes = new SourceHashes(this.store, this.log.child('hashes'), this.clock, options.backgroundHashing ?? true);
       this.exports = new ExportService({
+        sourceHashes: this.sourceHashes,
         store: this.store,
         retention: this.retention,
         indexes: this.segmentIndexes,
@@ -155,6 +161,7 @@ export class Engine extends EventEmitter {
     this.reconcileReport = reconcile(this.store, this.log.child('storage'));
     this.thumbnails.start();
     this.exports.start();
+    this.sourceHashes.start();
     this.retention.start(this.options.retentionIntervalMs);
     this.supervisor.startAll();
     this.onvif.start();
@@ -167,6 +174,7 @@ export class Engine extends EventEmitter {
     this.stopped = true;
     this.retention.stop();
     this.thumbnails.stop();
+    this.sourceHashes.stop();
     await this.exports.stop();
     await this.onvif.stop();
     await this.supervisor.stopAll();
@@ -189,6 +197,7 @@ export class Engine extends EventEmitter {
   private onSegment(segment: SegmentRow): void {
     this.emit('segment', segment);
     this.thumbnails.onSegment(segment);
+    this.sourceHashes.onSegment(segment);
     this.retention.poke();
   }
 }

@@ -10,9 +10,10 @@
 //  (5) retention running during an export does not delete the footage it uses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { recordSegments, sleep, startTimelineFixture, stopRecording, type TimelineFixture } from './fixture.ts';
 import { decodeTimestamps } from '../sim/signature.ts';
 import type { ExportJob, Timeline, VerifyReport } from '../../preload/api.ts';
@@ -81,11 +82,25 @@ describe('timeline', () => {
     const jpeg = Buffer.from(await img.arrayBuffer());
     expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
     // Stored beside its segment, by a name reconciliation never takes for footage.
-    const [segmentId] = a.thumbnails[1].id.split('-').map(Number);
+    const [segmentId, slot] = a.thumbnails[1].id.split('-').map(Number);
     const seg = f.app.engine.store.getSegment(segmentId)!;
-    expect(existsSync(f.app.engine.store.absolutePath(seg.file.replace(/\.mp4$/, '.t0.jpg')))).toBe(true);
+    expect(existsSync(f.app.engine.store.absolutePath(seg.file.replace(/\.mp4$/, `.t${slot}.jpg`)))).toBe(true);
     expect((await f.api('GET', '/api/thumbnails/999999-0')).status).toBe(404);
     expect([400, 404]).toContain((await f.api('GET', '/api/thumbnails/..%2F..%2Fetc%2Fpasswd')).status);
+  });
+
+  it('shows camera events on their track and finds the next and previous one', async () => {
+    const store = f.app.engine.store;
+    const t = gap.end + 1500;
+    const id = store.onvif.insertEvent({ cameraId: A, kind: 'motion', start: t, source: 'test', topic: 'RuleEngine/CellMotionDetector/Motion' });
+    store.onvif.closeEvent(id, t + 800);
+    const r = await f.api<Timeline>('GET', `/api/timeline?cameras=${A},${B}&from=${gap.start - 5000}&to=${gap.end + 5000}`);
+    expect(r.body.cameras[0].events).toEqual([{ id, kind: 'motion', start: t, end: t + 800 }]);
+    expect(r.body.cameras[1].events).toEqual([]);
+    const next = await f.api<{ at: number; cameraId: number }>('GET', `/api/timeline/adjacent?cameras=${A},${B}&at=${gap.start}&direction=next&what=event`);
+    expect(next.body).toMatchObject({ at: t, cameraId: A });
+    const prev = await f.api<{ at: number | null }>('GET', `/api/timeline/adjacent?cameras=${B}&at=${t + 10_000}&direction=previous&what=event`);
+    expect(prev.body.at).toBeNull(); // B has none
   });
 
   it('finds the next footage across a gap', async () => {
@@ -151,9 +166,18 @@ describe('export', () => {
     const [durA, durB] = [A, B].map((id) => job.durations.find((d) => d.cameraId === id)!.ms);
     // A lacks the gap that B recorded.
     expect(durB - durA).toBeGreaterThan(gap.end - gap.start - 1500);
-    // Source segments are listed with their hashes.
+    // Source segments are listed with their files' SHA-256 (checked here independently).
     expect(manifest.cameras[0].sourceSegments.length).toBeGreaterThanOrEqual(3);
-    for (const s of manifest.cameras[0].sourceSegments) expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
+    for (const cam of manifest.cameras) {
+      for (const s of cam.sourceSegments) {
+        const file = readFileSync(f.app.engine.store.absolutePath(s.file));
+        expect(s.sha256).toBe(createHash('sha256').update(file).digest('hex'));
+        expect(s.bytes).toBe(file.length);
+      }
+    }
+    // Recordings are hashed soon after they are indexed; the export quoted those hashes.
+    const hashedBefore = manifest.cameras.flatMap((c: { sourceSegments: { hashedAt: number }[] }) => c.sourceSegments).filter((s: { hashedAt: number }) => s.hashedAt < job.createdAt);
+    expect(hashedBefore.length).toBeGreaterThan(0);
   }, 60_000);
 
   it('verifies; one flipped byte makes verify fail', async () => {
@@ -235,14 +259,32 @@ describe('clear errors', () => {
   });
 });
 
+describe('desktop save', () => {
+  it('writes a finished export into a folder the main process chose, and verifies the copy', async () => {
+    const created = await f.api<ExportJob>('POST', '/api/exports', { cameras: [B], from: f.segments(B)[1].start, to: f.segments(B)[2].end });
+    const done = await waitJob(created.body.id);
+    expect(done.state).toBe('done');
+    const parent = join(f.dir, 'chosen-by-dialog');
+    mkdirSync(parent);
+    const { folder, report } = await f.app.engine.exports.writeTo(done.id, parent);
+    expect(folder.startsWith(parent)).toBe(true);
+    expect(folder).toMatch(/keepwatch-export-\d+-\d{8}-\d{6}Z$/);
+    expect(report.ok).toBe(true);
+    expect(readdirSync(folder).sort()).toEqual(done.files.map((x) => x.name).sort());
+    expect(readdirSync(parent)).toHaveLength(1); // no .partial left
+    await expect(f.app.engine.exports.writeTo(done.id, parent)).rejects.toThrow(/already exists/);
+  });
+});
+
 describe('retention during an export', () => {
   it('keeps the footage under a running export, and its thumbnails go with deleted footage', async () => {
     const segsA = f.segments(A);
     const post = segsA.filter((s) => s.start >= gap.end);
     const pre = segsA.filter((s) => s.end <= gap.start);
-    // Background thumbnails of the footage about to go.
+    // Thumbnails of the footage about to go (made on request).
     const thumbs = (s: SegmentRow) => f.app.engine.store.absolutePath(s.file.replace(/\.mp4$/, '.t0.jpg'));
-    await f.waitFor('background thumbnails', () => pre.every((s) => existsSync(thumbs(s))), 30_000);
+    for (const s of pre) expect((await fetch(`http://127.0.0.1:${f.app.port}/api/thumbnails/${s.id}-0`, { headers: { Authorization: `Bearer ${f.app.token}` } })).status).toBe(200);
+    expect(pre.every((s) => existsSync(thumbs(s)))).toBe(true);
 
     const range = { from: post[0].start, to: post[post.length - 1].end };
     const created = await f.api<ExportJob>('POST', '/api/exports', { cameras: [A], ...range, mode: 'exact' });

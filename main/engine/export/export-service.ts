@@ -26,6 +26,8 @@ import { containedRealPath } from '../playback/media-path.ts';
 import { VERSION } from '../version.ts';
 import { pickFragments, planOutputs, type OutputPlan, type SegmentPick } from './plan.ts';
 import { ExportCancelled, writeConcatenated, type WriteResult } from './concat-writer.ts';
+import { createHasher } from './hasher.ts';
+import type { SourceHashes } from './source-hashes.ts';
 import { encodeExact } from './exact-encoder.ts';
 import { iso, Manifest, MANIFEST_FORMAT, MANIFEST_NAME, sha256, sha256File } from './manifest.ts';
 import { verifyExportFolder } from './verify-export.ts';
@@ -39,6 +41,8 @@ export interface ExportDeps {
   clock: Clock;
   /** Where finished exports live (DATA/exports). */
   root: string;
+  /** Stored SHA-256 of segment files (so sources are not hashed again). */
+  sourceHashes: SourceHashes;
 }
 
 interface JobRecord {
@@ -343,61 +347,71 @@ export class ExportService {
     const manifestCameras: Manifest['cameras'] = [];
     const files: Manifest['files'] = [];
     const durations: ExportJob['durations'] = [];
-    for (const [ci, cam] of planned.entries()) {
-      const names = cam.plans.map((_, k) => `camera-${cam.cameraId}-${slug(cam.name)}${cam.plans.length > 1 ? `-part${k + 1}` : ''}.mp4`);
-      const pieces: Manifest['cameras'][number]['pieces'] = [];
-      const sources = new Map<number, Manifest['cameras'][number]['sourceSegments'][number]>();
-      let durationMs = 0;
-      for (const [k, plan] of cam.plans.entries()) {
-        const name = names[k];
-        job.stage = `${exact ? 'cutting' : 'copying'} ${cam.name} (${ci + 1} of ${planned.length})`;
-        const copyTarget = exact ? join(tmp, `work-${name}`) : join(tmp, name);
-        const written: WriteResult = await writeConcatenated(plan, copyTarget, {
-          signal,
-          sourcePath: (pick) => containedRealPath(store.absolutePath(pick.segment.file), store.recordingsRoot),
-          onProgress: (n) => {
-            doneSource += n;
-            job.progress = Math.min(0.99, (copyShare * doneSource) / Math.max(1, totalSource) + (1 - copyShare) * (encodedBefore / Math.max(1, totalEncode)));
-          },
-        });
-        let fileInfo = { bytes: written.bytes, sha256: written.sha256, durationMs: written.durationMs };
-        let filePieces = written.pieces;
-        if (exact) {
-          job.stage = `re-encoding ${cam.name} (${ci + 1} of ${planned.length})`;
-          await encodeExact({
-            ffmpegPath: this.deps.ffmpegPath,
-            workDir: tmp,
-            input: `work-${name}`,
-            output: name,
-            pieces: written.pieces,
-            from: job.from,
-            to: job.to,
-            burnTimestamp: record.burnTimestamp,
+    const hasher = createHasher();
+    try {
+      for (const [ci, cam] of planned.entries()) {
+        const names = cam.plans.map((_, k) => `camera-${cam.cameraId}-${slug(cam.name)}${cam.plans.length > 1 ? `-part${k + 1}` : ''}.mp4`);
+        const pieces: Manifest['cameras'][number]['pieces'] = [];
+        const sources = new Map<number, Manifest['cameras'][number]['sourceSegments'][number]>();
+        let durationMs = 0;
+        for (const [k, plan] of cam.plans.entries()) {
+          const name = names[k];
+          job.stage = `${exact ? 'cutting' : 'copying'} ${cam.name} (${ci + 1} of ${planned.length})`;
+          const copyTarget = exact ? join(tmp, `work-${name}`) : join(tmp, name);
+          const sourcePath = (pick: SegmentPick) => containedRealPath(store.absolutePath(pick.segment.file), store.recordingsRoot);
+          const written: WriteResult = await writeConcatenated(plan, copyTarget, {
             signal,
-            onProgress: (f) => {
-              job.progress = Math.min(0.99, copyShare + (1 - copyShare) * ((encodedBefore + f) / Math.max(1, totalEncode)));
+            hasher,
+            knownSourceHash: (pick) => this.deps.sourceHashes.valid(pick.segment, sourcePath(pick))?.sha256 ?? null,
+            sourcePath,
+            onProgress: (n) => {
+              doneSource += n;
+              job.progress = Math.min(0.99, (copyShare * doneSource) / Math.max(1, totalSource) + (1 - copyShare) * (encodedBefore / Math.max(1, totalEncode)));
             },
           });
-          encodedBefore++;
-          unlinkSync(copyTarget);
-          for (const f of readdirSync(tmp)) if (/^timestamp-\d+\.txt$/.test(f)) unlinkSync(join(tmp, f));
-          syncPath(join(tmp, name));
-          const bytes = statSync(join(tmp, name)).size;
-          filePieces = clipPieces(written.pieces, job.from, job.to);
-          fileInfo = { bytes, sha256: await sha256File(join(tmp, name)), durationMs: filePieces.length ? filePieces[filePieces.length - 1].fileEndMs : 0 };
-        }
-        durationMs += fileInfo.durationMs;
-        files.push({ name, cameraId: cam.cameraId, bytes: fileInfo.bytes, sha256: fileInfo.sha256 });
-        for (const p of filePieces) pieces.push({ file: name, ...p, fromUtc: iso(p.from), toUtc: iso(p.to) });
-        for (const piece of plan.pieces) {
-          for (const pick of piece.picks) {
-            const digest = written.sources.find((s) => s.segmentId === pick.segment.id)!;
-            sources.set(pick.segment.id, { id: pick.segment.id, file: pick.segment.file, start: pick.segment.start, end: pick.segment.end, bytes: digest.bytes, sha256: digest.sha256 });
+          let fileInfo = { bytes: written.bytes, sha256: written.sha256, durationMs: written.durationMs };
+          let filePieces = written.pieces;
+          if (exact) {
+            job.stage = `re-encoding ${cam.name} (${ci + 1} of ${planned.length})`;
+            await encodeExact({
+              ffmpegPath: this.deps.ffmpegPath,
+              workDir: tmp,
+              input: `work-${name}`,
+              output: name,
+              pieces: written.pieces,
+              from: job.from,
+              to: job.to,
+              burnTimestamp: record.burnTimestamp,
+              signal,
+              onProgress: (f) => {
+                job.progress = Math.min(0.99, copyShare + (1 - copyShare) * ((encodedBefore + f) / Math.max(1, totalEncode)));
+              },
+            });
+            encodedBefore++;
+            unlinkSync(copyTarget);
+            for (const f of readdirSync(tmp)) if (/^timestamp-\d+\.txt$/.test(f)) unlinkSync(join(tmp, f));
+            syncPath(join(tmp, name));
+            const bytes = statSync(join(tmp, name)).size;
+            filePieces = clipPieces(written.pieces, job.from, job.to);
+            fileInfo = { bytes, sha256: await sha256File(join(tmp, name)), durationMs: filePieces.length ? filePieces[filePieces.length - 1].fileEndMs : 0 };
+          }
+          durationMs += fileInfo.durationMs;
+          files.push({ name, cameraId: cam.cameraId, bytes: fileInfo.bytes, sha256: fileInfo.sha256 });
+          for (const p of filePieces) pieces.push({ file: name, ...p, fromUtc: iso(p.from), toUtc: iso(p.to) });
+          for (const piece of plan.pieces) {
+            for (const pick of piece.picks) {
+              const digest = written.sources.find((s) => s.segmentId === pick.segment.id)!;
+              if (digest.fresh) this.deps.sourceHashes.record(pick.segment.id, sourcePath(pick), digest.sha256);
+              const hashedAt = digest.fresh ? this.deps.clock.now() : (store.hashes.get(pick.segment.id)?.hashedAt ?? this.deps.clock.now());
+              sources.set(pick.segment.id, { id: pick.segment.id, file: pick.segment.file, start: pick.segment.start, end: pick.segment.end, bytes: digest.bytes, sha256: digest.sha256, hashedAt });
+            }
           }
         }
+        durations.push({ cameraId: cam.cameraId, ms: durationMs });
+        manifestCameras.push({ id: cam.cameraId, name: cam.name, files: names, durationMs, pieces, sourceSegments: [...sources.values()], note: cam.note });
       }
-      durations.push({ cameraId: cam.cameraId, ms: durationMs });
-      manifestCameras.push({ id: cam.cameraId, name: cam.name, files: names, durationMs, pieces, sourceSegments: [...sources.values()], note: cam.note });
+    } finally {
+      await hasher.close();
     }
     job.durations = durations;
     job.stage = 'writing the manifest';

@@ -51,9 +51,21 @@ export const Manifest = z.object({
           segmentIds: z.array(z.number().int()),
         }),
       ),
-      /** The recorded segment files the export was cut from, as they were when it was made. */
+      /**
+       * The recorded segment files the export was cut from. `sha256` was taken
+       * at `hashedAt`: soon after recording (kept by Keepwatch and used while
+       * the file is unchanged) or by this export.
+       */
       sourceSegments: z.array(
-        z.object({ id: z.number().int(), file: z.string(), start: z.number().int(), end: z.number().int(), bytes: z.number().int(), sha256: Sha256 }),
+        z.object({
+          id: z.number().int(),
+          file: z.string(),
+          start: z.number().int(),
+          end: z.number().int(),
+          bytes: z.number().int(),
+          sha256: Sha256,
+          hashedAt: z.number().int().optional(),
+        }),
       ),
       note: z.string().nullable(),
     }),

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import { FootageSpans } from './footage-spans.ts';
 import { ThumbnailFiles } from './thumbnail-files.ts';
 import { TimelineIndex } from './timeline-index.ts';
+import { SegmentHashes } from './segment-hashes.ts';
 import { OnvifIndex } from './onvif-index.ts';
 
 export type CameraSource = 'rtsp' | 'onvif' | 'test-pattern';
@@ -78,6 +79,8 @@ export class Store {
   readonly timeline: TimelineIndex;
   /** Keyframe thumbnails beside their segments; deleted with them. */
   readonly thumbnails: ThumbnailFiles;
+  /** SHA-256 of segment files, for export manifests. */
+  readonly hashes: SegmentHashes;
   /** ONVIF devices of ONVIF cameras, and camera events (motion, tamper). */
   readonly onvif: OnvifIndex;
 
@@ -92,6 +95,7 @@ export class Store {
     this.footage = new FootageSpans(db);
     this.timeline = new TimelineIndex(db, this.footage);
     this.thumbnails = new ThumbnailFiles(db, (rel) => this.absolutePath(rel), this.recordingsRoot);
+    this.hashes = new SegmentHashes(db);
     this.onvif = new OnvifIndex(db, () => clock.now());
   }
 

@@ -5,6 +5,7 @@
  * the background, for the first slot of each new segment; one ffmpeg at a time.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { THUMBNAIL_SLOT_MS } from '../../../preload/api.ts';
 import type { SegmentRow, Store } from '../storage/store.ts';
 import type { ThumbnailRow } from '../storage/thumbnail-files.ts';
@@ -18,14 +19,16 @@ import { parseThumbnailId, thumbnailId } from './thumbnail-id.ts';
 import { DEFAULT_RENDER, renderKeyframeJpeg } from './render-keyframe.ts';
 
 export interface ThumbnailServiceOptions {
-  /** Make slot 0 of every new segment in the background (default true). */
+  /** Make slot 0 of new segments in the background (default true). */
   background: boolean;
+  /** At most one background thumbnail per camera per this much footage. */
+  backgroundEveryMs: number;
   width: number;
   /** Rest between background thumbnails. */
   backgroundPauseMs: number;
 }
 
-export const DEFAULT_THUMBNAIL_OPTIONS: ThumbnailServiceOptions = { background: true, width: 320, backgroundPauseMs: 250 };
+export const DEFAULT_THUMBNAIL_OPTIONS: ThumbnailServiceOptions = { background: true, backgroundEveryMs: 60_000, width: 320, backgroundPauseMs: 250 };
 
 export interface ThumbnailFile {
   path: string;
@@ -37,6 +40,7 @@ export interface ThumbnailFile {
 export class ThumbnailService {
   private readonly queue: JobQueue<ThumbnailRow>;
   private readonly abort = new AbortController();
+  private readonly lastBackground = new Map<number, number>();
 
   constructor(
     private readonly store: Store,
@@ -59,9 +63,18 @@ export class ThumbnailService {
     this.queue.stop();
   }
 
-  /** A new segment was indexed: make its first thumbnail soon, if nobody is busy. */
+  /**
+   * A new segment was indexed: make its first thumbnail soon, so scrubbing
+   * finds pictures ready. Background work is optional (requests make any
+   * missing thumbnail), so it yields: at most one per camera per minute of
+   * footage, and none while the machine is busy.
+   */
   onSegment(segment: SegmentRow): void {
     if (!this.options.background) return;
+    const last = this.lastBackground.get(segment.cameraId);
+    if (last !== undefined && segment.start - last < this.options.backgroundEveryMs) return;
+    if (busy()) return;
+    this.lastBackground.set(segment.cameraId, segment.start);
     const key = thumbnailId(segment.id, 0);
     this.queue.enqueueBackground(key, () => this.make(segment.id, 0));
   }
@@ -115,6 +128,11 @@ export class ThumbnailService {
       closeSync(fd);
     }
   }
+}
+
+/** The 1-minute load average is above the number of cores (always false where the OS does not report it). */
+function busy(): boolean {
+  return loadavg()[0] > availableParallelism();
 }
 
 /** The first keyframe fragment at or after the slot's start, else the last one before it; -1 when none. */

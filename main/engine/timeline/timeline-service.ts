@@ -13,6 +13,7 @@ import {
   type TimelineThumbnail,
 } from '../../../preload/api.ts';
 import type { Store } from '../storage/store.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { notFound } from '../errors.ts';
 import { clipIntervals, gapsWithin, type Interval } from './intervals.ts';
 import { thumbnailId } from '../thumbnails/thumbnail-id.ts';
@@ -28,7 +29,10 @@ export interface TimelineRequest {
 }
 
 export class TimelineService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get(q: TimelineRequest): Timeline {
     const names = this.cameraNames(q.cameras);
@@ -42,7 +46,7 @@ export class TimelineService {
   private camera(cameraId: number, name: string, from: number, to: number, thumbnails: number): CameraTimeline {
     const { timeline } = this.store;
     const spans = clipIntervals(timeline.footageSpans(cameraId, from, to), from, to);
-    const events = this.store.onvif.queryEvents(cameraId, from, to, MAX_EVENTS_PER_CAMERA + 1);
+    const events = timeline.events(cameraId, from, to, MAX_EVENTS_PER_CAMERA + 1, this.clock.now());
     return {
       cameraId,
       name,

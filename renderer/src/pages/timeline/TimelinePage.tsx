@@ -96,8 +96,13 @@ export function TimelinePage(): React.JSX.Element {
     const t = Math.round(snap.playhead / 1000) * 1000;
     const hash = `#/timeline?cameras=${selected.join(',')}&t=${t}`;
     if (hash === lastHash.current) return;
-    lastHash.current = hash;
-    const id = setTimeout(() => navigate(hash, { replace: true }), snap.playing ? 1000 : 150);
+    const before = location.hash;
+    const id = setTimeout(() => {
+      // Someone else (a link, a typed address) changed the address meanwhile: theirs wins.
+      if (location.hash !== before) return;
+      lastHash.current = hash;
+      navigate(hash, { replace: true });
+    }, snap.playing ? 1000 : 150);
     return () => clearTimeout(id);
   }, [snap.playhead, snap.playing, selected.join(',')]);
   // A link or a typed address moves the cursor.
