@@ -63,14 +63,18 @@ export async function benchIndex(): Promise<BenchRow[]> {
     const cams = fill(store, 16, 30, end);
     const fillMs = performance.now() - t0;
     const total = (store.db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
-    const day = timeIt(() => store.querySegments(cams[7], end - 10 * DAY, end - 9 * DAY));
-    const all16day = timeIt(() => cams.map((c) => store.querySegments(c, end - 10 * DAY, end - 9 * DAY)));
-    const month = timeIt(() => store.querySegments(cams[7], end - 30 * DAY, end), 5);
+    // The timeline draws merged footage spans (kept up to date with every insert
+    // and delete), so it never reads 700k rows; raw segment rows are for playback.
+    const day = timeIt(() => store.timeline.footageSpans(cams[7], end - 10 * DAY, end - 9 * DAY));
+    const all16month = timeIt(() => cams.map((c) => store.timeline.footageSpans(c, end - 30 * DAY, end)));
+    const rowsDay = timeIt(() => store.querySegments(cams[7], end - 10 * DAY, end - 9 * DAY));
+    const rows16day = timeIt(() => cams.map((c) => store.querySegments(c, end - 10 * DAY, end - 9 * DAY)), 5);
     rows.push(
       { group: 'index', name: `rows indexed (16 cameras × 30 days)`, value: total, unit: 'rows', note: `filled in ${(fillMs / 1000).toFixed(1)} s` },
       { group: 'index', name: 'timeline query: one camera-day', value: day, unit: 'ms', target: '≤ 10', pass: day <= 10 },
-      { group: 'index', name: 'timeline query: 16 cameras × 1 day', value: all16day, unit: 'ms', target: '≤ 10', pass: all16day <= 10 },
-      { group: 'index', name: 'segment rows: one camera × 30 days (43k rows)', value: month, unit: 'ms', note: 'raw rows; the timeline merges spans' },
+      { group: 'index', name: 'timeline query: 16 cameras × 30 days', value: all16month, unit: 'ms', target: '≤ 10', pass: all16month <= 10 },
+      { group: 'index', name: 'segment rows: one camera-day (1,440 rows)', value: rowsDay, unit: 'ms', note: 'playback reads rows' },
+      { group: 'index', name: 'segment rows: 16 cameras × 1 day (23k rows)', value: rows16day, unit: 'ms', note: 'playback reads rows' },
     );
 
     // Retention: 10,000 segments past their age limit (with real files to unlink).

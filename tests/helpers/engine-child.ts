@@ -6,7 +6,14 @@ import { Engine } from '../../main/engine/engine.ts';
 import { FAST_RECORDER } from './engine.ts';
 
 const [dataDir, segmentSeconds, ...urls] = process.argv.slice(2);
-const engine = new Engine({ dataDir, recorder: FAST_RECORDER, logSink: { write() {} } });
+// KW_RECORDING_ONLY=1 (benchmarks): no background thumbnails or source hashing, to measure the recording path alone.
+const recordingOnly = process.env.KW_RECORDING_ONLY === '1';
+const engine = new Engine({
+  dataDir,
+  recorder: FAST_RECORDER,
+  logSink: { write() {} },
+  ...(recordingOnly ? { thumbnails: { background: false }, backgroundHashing: false } : {}),
+});
 engine.updateSettings({ segmentSeconds: Number(segmentSeconds), freeSpaceFloorBytes: 0 });
 engine.on('segment', (s) => process.stdout.write(JSON.stringify({ event: 'segment', segment: s }) + '\n'));
 engine.start();
