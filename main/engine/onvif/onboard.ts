@@ -10,7 +10,7 @@
 import { connectDevice, getDeviceInformation, type DeviceInformation } from './device.ts';
 import { OnvifError, isOnvifError } from './errors.ts';
 import { getProfiles, getSnapshotUri, getStreamUri } from './media.ts';
-import { chooseProfiles, type MediaProfile, type VideoEncoding } from './profiles.ts';
+import { chooseProfiles, type MediaProfile } from './profiles.ts';
 import type { ServiceAddresses } from './session.ts';
 import { hostLabel } from './http.ts';
 import { parseHttpUrl } from './soap.ts';
@@ -26,14 +26,8 @@ export interface OnboardOptions {
   rejectUnauthorized?: boolean;
 }
 
-export interface OnboardedProfile {
-  token: string;
-  name: string;
-  encoding: VideoEncoding;
-  width: number;
-  height: number;
-  fps: number;
-}
+/** A media profile as reported after onboarding (PTZ capability is reported per device instead). */
+export type OnboardedProfile = Omit<MediaProfile, 'ptz'>;
 
 export interface ChosenStream {
   profileToken: string;

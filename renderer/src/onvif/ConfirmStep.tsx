@@ -11,6 +11,7 @@ import { clockOffsetText, profileLabel } from './find-model.ts';
 import type { Login } from './LoginStep.tsx';
 import type { PickedDevice } from './ScanStep.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
+import { DeviceFactRows } from './DeviceFacts.tsx';
 
 export function ConfirmStep({ device, probe, login, onBack, onAdded }: {
   device: PickedDevice;
@@ -67,14 +68,7 @@ export function ConfirmStep({ device, probe, login, onBack, onAdded }: {
           </figcaption>
         </figure>
         <dl className="kwo-facts">
-          <dt>Maker</dt>
-          <dd>{probe.device.manufacturer || '—'}</dd>
-          <dt>Model</dt>
-          <dd>{probe.device.model || '—'}</dd>
-          <dt>Firmware</dt>
-          <dd>{probe.device.firmware || '—'}</dd>
-          <dt>Serial</dt>
-          <dd className="kwo-mono">{probe.device.serial || '—'}</dd>
+          <DeviceFactRows device={probe.device} />
           <dt>Can</dt>
           <dd className="kwo-caps">
             <span className={`kwo-tag${probe.ptz ? ' kwo-tag--ok' : ''}`}>{probe.ptz ? 'pan / tilt / zoom' : 'fixed view'}</span>

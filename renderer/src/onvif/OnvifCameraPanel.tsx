@@ -10,6 +10,7 @@ import { FormError } from '../forms/Field.tsx';
 import { clockOffsetText, hostPort, profileLabel } from './find-model.ts';
 import { PtzPad } from './PtzPad.tsx';
 import './onvif.css';
+import { DeviceFactRows } from './DeviceFacts.tsx';
 
 export function OnvifCameraPanel({ camera }: { camera: Camera }): React.JSX.Element {
   const [details, setDetails] = useState<OnvifCameraDetails | null>(null);
@@ -83,14 +84,7 @@ function DeviceFacts({ details }: { details: OnvifCameraDetails }): React.JSX.El
   const events = details.events;
   return (
     <dl className="kwo-facts">
-      <dt>Maker</dt>
-      <dd>{details.device.manufacturer || '—'}</dd>
-      <dt>Model</dt>
-      <dd>{details.device.model || '—'}</dd>
-      <dt>Firmware</dt>
-      <dd>{details.device.firmware || '—'}</dd>
-      <dt>Serial</dt>
-      <dd className="kwo-mono">{details.device.serial || '—'}</dd>
+      <DeviceFactRows device={details.device} />
       <dt>Address</dt>
       <dd className="kwo-mono">{hostPort(details.xaddr)}</dd>
       <dt>Events</dt>
