@@ -6,7 +6,7 @@
  *    (`-f segment`, fragmented MP4 flushed every fragment, so a crash loses at
  *    most one fragment), reports each finished segment on pipe:3 (CSV) and its
  *    progress on pipe:1. The engine never touches the media bytes on this
- *    path, so recording costs what a bare `ffmpeg -c copy` costs; live viewers
+ *    path, so recording costs close to a bare `ffmpeg -c copy`; live viewers
  *    read the segment being written (recording/live-tap.ts).
  *  - Live-only streams (`liveArgs`, the sub stream): fragmented MP4 on stdout.
  */
