@@ -28,6 +28,12 @@ beforeAll(async () => {
   app = await startHeadless({ dataDir: join(tmp.dir, 'data'), port: 0, staticDir: null, recorder: FAST_RECORDER, logSink: { write() {} } });
   ids = [];
   for (const [i, cam] of sims.cameras.entries()) ids.push((await app.engine.cameras.add({ name: `cam ${i}`, mainUrl: cam.mainUrl, subUrl: cam.subUrl })).id);
+  // Both streams of both cameras delivering (the codec is known once a stream's init segment arrived).
+  const deadline = Date.now() + 30_000;
+  while (!ids.every((id) => app.engine.store.listStreams(id).every((s) => s.codec !== null))) {
+    if (Date.now() > deadline) throw new Error('camera streams did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -36,10 +42,16 @@ afterAll(async () => {
   tmp.cleanup();
 }, 30_000);
 
+/** Everything each socket received, recorded from the moment it was created (nothing is missed while others open). */
+const inbox = new WeakMap<WebSocket, { data: Buffer; isBinary: boolean }[]>();
+
 /** Opens the route; resolves with the socket, or with the HTTP status when the upgrade is refused. */
 function open(path: string, headers: Record<string, string> = { Authorization: `Bearer ${app.token}` }): Promise<{ ws: WebSocket } | { status: number }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${app.port}${path}`, { headers });
+    const messages: { data: Buffer; isBinary: boolean }[] = [];
+    inbox.set(ws, messages);
+    ws.on('message', (data: Buffer, isBinary: boolean) => messages.push({ data: Buffer.from(data), isBinary }));
     ws.once('open', () => resolve({ ws }));
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
     ws.once('error', reject);
@@ -53,21 +65,21 @@ interface Received {
   media: Buffer[];
 }
 
-/** Collects what a viewer receives for `ms`, from the latest init on. */
+/** What a viewer received from its first message until `ms` from now, from the latest init on. */
 async function collect(ws: WebSocket, ms: number): Promise<Received> {
+  await new Promise((r) => setTimeout(r, ms));
   const got: Received = { texts: [], order: [], media: [] };
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
+  for (const { data, isBinary } of inbox.get(ws) ?? []) {
     if (!isBinary) {
       const msg = JSON.parse(data.toString()) as LiveMessage;
       got.texts.push(msg);
       got.order.push(`text:${msg.type}`);
       if (msg.type === 'init') got.media = [];
-      return;
+      continue;
     }
     got.order.push(data.toString('latin1', 4, 8));
-    got.media.push(Buffer.from(data));
-  });
-  await new Promise((r) => setTimeout(r, ms));
+    got.media.push(data);
+  }
   return got;
 }
 
