@@ -189,7 +189,7 @@ export class Engine extends EventEmitter {
   updateSettings(patch: Partial<Settings>): Settings {
     const next = { ...this.settings(), ...patch };
     this.store.setSetting('settings', next);
-    if (patch.segmentSeconds !== undefined) this.recorderOptions.segmentMs = next.segmentSeconds * 1000; // read live by every recorder
+    if (patch.segmentSeconds !== undefined) this.recorderOptions.segmentMs = next.segmentSeconds * 1000; // each recorder applies it from its next connection
     this.retention.poke();
     return next;
   }

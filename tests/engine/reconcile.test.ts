@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync, truncateSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../main/engine/storage/store.ts';
 import { reconcile } from '../../main/engine/storage/reconcile.ts';
@@ -80,6 +80,20 @@ describe('start-up reconciliation', () => {
     for (const f of [headerOnly, orphan, garbageText]) expect(existsSync(store.absolutePath(f))).toBe(false);
     expect(store.totalBytes()).toBe(0);
     expect(sink.lines.join('\n')).toMatch(/belongs to no known run/);
+    store.close();
+  });
+
+  it('places a recovered first segment so it ends at its last write', () => {
+    const { store, cam, runId, clock, log } = setup('first');
+    const rel = store.newSegmentFile(cam, runId, 1, clock.now());
+    const abs = store.absolutePath(rel);
+    copyFileSync(sample, abs);
+    truncateSync(abs, Math.floor(statSync(sample).size * 0.7));
+    const lastWrite = new Date(Date.UTC(2026, 10, 25, 11, 59, 30));
+    utimesSync(abs, lastWrite, lastWrite);
+    expect(reconcile(store, log).recovered).toBe(1);
+    // Not the time of recovery: patching the header must not move the footage.
+    expect(store.segmentByRunSeq(runId, 1)!.end).toBe(lastWrite.getTime());
     store.close();
   });
 

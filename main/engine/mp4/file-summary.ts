@@ -16,8 +16,6 @@ export interface FileSummary {
   durationByTrack: Map<number, number>;
   /** Video duration in milliseconds. */
   durationMs: number;
-  /** Byte offsets of fragments that start with a video keyframe (thumbnails, seeking). */
-  keyframeOffsets: number[];
 }
 
 export function summarizeFragmentedMp4(buf: Buffer): FileSummary {
@@ -28,7 +26,6 @@ export function summarizeFragmentedMp4(buf: Buffer): FileSummary {
   const initLength = boxes[moovIndex].start + boxes[moovIndex].size;
   const init = parseInit(usable.subarray(0, initLength));
   const durationByTrack = new Map<number, number>();
-  const keyframeOffsets: number[] = [];
   let fragments = 0;
   let completeLength = initLength;
   for (let i = moovIndex + 1; i < boxes.length; i++) {
@@ -39,7 +36,6 @@ export function summarizeFragmentedMp4(buf: Buffer): FileSummary {
     const info = parseMoof(usable.subarray(box.start, box.start + box.size), init);
     for (const run of info.runs) {
       durationByTrack.set(run.trackId, (durationByTrack.get(run.trackId) ?? 0) + run.duration);
-      if (init.video && run.trackId === init.video.trackId && run.startsWithSync) keyframeOffsets.push(box.start);
     }
     fragments++;
     completeLength = mdat.start + mdat.size;
@@ -47,5 +43,5 @@ export function summarizeFragmentedMp4(buf: Buffer): FileSummary {
   }
   const video = init.video;
   const durationMs = video ? Math.round(((durationByTrack.get(video.trackId) ?? 0) * 1000) / video.timescale) : 0;
-  return { completeLength, init, initLength, fragments, durationByTrack, durationMs, keyframeOffsets };
+  return { completeLength, init, initLength, fragments, durationByTrack, durationMs };
 }

@@ -58,7 +58,6 @@ export class SegmentPipeline implements MediaPipeline {
   /** Wall-clock time (UTC ms) of media time 0 of this run: min over progress reports of (arrival − media time). */
   private anchor: number | null = null;
   private lastSeq = 0;
-  private lastEndSeconds = 0;
   private lastEnd: number | null;
   private indexed = 0;
   private infoKnown = false;
@@ -197,7 +196,6 @@ export class SegmentPipeline implements MediaPipeline {
     this.deps.store.noteSegmentLength(end - start);
     this.lastEnd = end;
     this.lastSeq = parsed.seq;
-    this.lastEndSeconds = endSeconds;
     this.indexed++;
     this.tap?.setFile(this.fileAbs(parsed.seq + 1), endSeconds);
     this.deps.onSegment?.({ id, ...row });
@@ -214,6 +212,5 @@ export class SegmentPipeline implements MediaPipeline {
         this.deps.onSegment?.(row);
       }
     }
-    void this.lastEndSeconds;
   }
 }

@@ -73,9 +73,14 @@ export function recoverSegmentFile(store: Store, rel: string, log: Logger): Segm
     return null;
   }
   const abs = store.absolutePath(rel);
+  // Size and modification time before anything here writes to the file (the
+  // header patch below would move mtime to now).
+  const { size, mtimeMs: mtime } = statSync(abs);
+  let bytes: Buffer;
   let summary;
   try {
-    summary = summarizeFragmentedMp4(readFileSync(abs));
+    bytes = readFileSync(abs);
+    summary = summarizeFragmentedMp4(bytes);
   } catch (err) {
     log.warn(`recovery: ${rel} is not playable (${(err as Error).message}); discarded`);
     store.discardFile(rel);
@@ -86,17 +91,15 @@ export function recoverSegmentFile(store: Store, rel: string, log: Logger): Segm
     store.discardFile(rel);
     return null;
   }
-  const size = statSync(abs).size;
   if (summary.completeLength < size) truncateSync(abs, summary.completeLength);
   // Patch the real durations into the header so players show the right length.
-  const header = readFileSync(abs).subarray(0, summary.initLength);
+  const header = bytes.subarray(0, summary.initLength);
   const patched = withDurations(header, summary.init, summary.durationByTrack);
   const file = SegmentFile.reopenForPatch(store, rel);
   file.patch(0, patched);
   file.finish();
 
   const previous = store.segmentByRunSeq(name.runId, name.seq - 1);
-  const mtime = statSync(abs).mtimeMs;
   // Contiguous with its predecessor when there is one; else the last write was the end.
   let start = previous ? previous.end : Math.round(mtime) - summary.durationMs;
   const lastEnd = store.lastEndOfStream(owner.streamId);

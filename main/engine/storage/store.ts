@@ -259,9 +259,8 @@ export class Store {
   /** Relative file name for a new segment, creating its folder. */
   newSegmentFile(cameraId: number, runId: number, seq: number, startMs: number): string {
     const day = new Date(startMs).toISOString().slice(0, 10);
-    const rel = `c${cameraId}/${day}/r${runId}-${String(seq).padStart(6, '0')}.mp4`;
-    mkdirSync(join(this.recordingsRoot, `c${cameraId}`, day), { recursive: true });
-    return rel;
+    this.segmentFolder(cameraId, day);
+    return `c${cameraId}/${day}/r${runId}-${String(seq).padStart(6, '0')}.mp4`;
   }
 
   /** Absolute path of a file name that came from the index (never from a client). */
