@@ -4,8 +4,9 @@
  *   (the utility process), ESM; better-sqlite3 and the other runtime
  *   dependencies stay external (node_modules, rebuilt for Electron by
  *   electron-builder); the SQL migrations are copied to out/main/schema/,
- *   where main/engine/storage/database.ts looks for them; the app icon is
- *   drawn to out/build/icon.png.
+ *   where main/engine/storage/database.ts looks for them. Files under
+ *   resources/ (electron-vite's public folder for main) are imported with
+ *   `?asset` and packaged as they are (main/electron/icons.ts).
  * - preload: ONE CommonJS file, out/preload/index.cjs, with zod and the
  *   contract inlined: a sandboxed preload cannot require anything but
  *   'electron'. tests/desktop/build-output.test.ts checks that.
@@ -14,13 +15,12 @@
  * out/renderer), so `--outDir` moves all three.
  * Works without the Electron binary.
  */
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
-import { appIconPng } from './main/electron/icons.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const at = (p: string) => resolve(root, p);
@@ -43,23 +43,6 @@ function copySchema(): Plugin {
   };
 }
 
-/** Draws the installers' icon (out/build/icon.png, named in electron-builder.yml): no binary asset in the repository. */
-function writeAppIcon(): Plugin {
-  let outDir = '';
-  return {
-    name: 'keepwatch:app-icon',
-    apply: 'build',
-    configResolved(config) {
-      outDir = config.build.outDir;
-    },
-    writeBundle() {
-      const file = join(dirname(outDir), 'build', 'icon.png');
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, appIconPng(1024));
-    },
-  };
-}
-
 /** Development: the engine listens on this loopback port; Vite proxies /api (and live WebSockets) to it. */
 const DEV_API_PORT = 8751;
 
@@ -76,7 +59,7 @@ export default defineConfig({
         output: { chunkFileNames: 'chunks/shared-[hash].js' },
       },
     },
-    plugins: [copySchema(), writeAppIcon()],
+    plugins: [copySchema()],
   },
   preload: {
     build: {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Store } from '../main/engine/storage/store.ts';
+import { Store, databaseOf } from '../main/engine/storage/store.ts';
 import { reconcile } from '../main/engine/storage/reconcile.ts';
 import { RetentionService } from '../main/engine/retention/retention.ts';
 import { ManualClock } from '../main/engine/clock.ts';
@@ -31,7 +31,7 @@ function timeIt(fn: () => unknown, runs = 25): number {
 /** Inserts `days` of 60 s segments for each camera (no files). */
 function fill(store: Store, cameras: number, days: number, end: number): number[] {
   const ids: number[] = [];
-  store.db.transaction(() => {
+  databaseOf(store).transaction(() => {
     for (let c = 0; c < cameras; c++) {
       const id = store.insertCamera({ name: `cam ${c}`, enabled: true, source: 'rtsp', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: `rtsp://10.0.0.${c + 1}/` }] });
       ids.push(id);
@@ -62,7 +62,7 @@ export async function benchIndex(): Promise<BenchRow[]> {
     const t0 = performance.now();
     const cams = fill(store, 16, 30, end);
     const fillMs = performance.now() - t0;
-    const total = (store.db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
+    const total = (databaseOf(store).prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
     // The timeline draws merged footage spans (kept up to date with every insert
     // and delete), so it never reads 700k rows; raw segment rows are for playback.
     const day = timeIt(() => store.timeline.footageSpans(cams[7], end - 10 * DAY, end - 9 * DAY));
@@ -78,7 +78,7 @@ export async function benchIndex(): Promise<BenchRow[]> {
     );
 
     // Retention: 10,000 segments past their age limit (with real files to unlink).
-    store.db.prepare('UPDATE cameras SET max_age_ms = ? WHERE id = ?').run(30 * DAY - 10_000 * SEG, cams[0]);
+    databaseOf(store).prepare('UPDATE cameras SET max_age_ms = ? WHERE id = ?').run(30 * DAY - 10_000 * SEG, cams[0]);
     const due = store.segmentsEndedBefore(cams[0], end - (30 * DAY - 10_000 * SEG), 20_000);
     for (const s of due) {
       const p = store.absolutePath(s.file);
@@ -99,7 +99,7 @@ export async function benchIndex(): Promise<BenchRow[]> {
     const tmp = tempDir('kw-bench-reconcile-');
     const store = Store.open({ databaseFile: `${tmp.dir}/k.db`, recordingsRoot: `${tmp.dir}/rec`, clock });
     fill(store, 4, 17.4, end); // 4 × 25,056 ≈ 100k rows
-    const all = store.db.prepare('SELECT file FROM segments').all() as { file: string }[];
+    const all = databaseOf(store).prepare('SELECT file FROM segments').all() as { file: string }[];
     const dirs = new Set<string>();
     const t0 = performance.now();
     all.forEach(({ file }, i) => {
@@ -111,7 +111,7 @@ export async function benchIndex(): Promise<BenchRow[]> {
     });
     const makeMs = performance.now() - t0;
     const r0 = performance.now();
-    const report = reconcile(store, silentLogger);
+    const report = await reconcile(store, silentLogger);
     const ms = performance.now() - r0;
     rows.push({
       group: 'index', name: `start-up reconciliation of ${report.filesOnDisk} files`, value: ms, unit: 'ms', target: '≤ 10000', pass: ms <= 10_000 && report.filesOnDisk >= 99_000,

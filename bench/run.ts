@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only ingest,index,live,timeline]`
+ * `npm run bench [-- --quick] [-- --only ingest,index,live,timeline,credentials]`
  * Runs the benchmarks, prints one table and writes a JSON report to
  * bench/reports/bench-<time>.json. Targets live here, never in unit tests.
  */
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     ['ingest', () => benchIngest(quick ? { counts: [1, 4], seconds: 20, shippedAt: [4] } : { counts: [1, 4, 8, 16], seconds: 60, shippedAt: [4, 16] })],
     ['live', await optional('./live.ts', 'benchLive')],
     ['timeline', await optional('./timeline.ts', 'benchTimeline')],
+    ['detection-objects', await optional('./detection-objects.ts', 'benchDetectionObjects')],
+    ['credentials', await optional('./credentials.ts', 'benchCredentials')],
   ];
   const rows: BenchRow[] = [];
   const errors: string[] = [];

@@ -26,7 +26,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Store } from '../main/engine/storage/store.ts';
+import { Store, databaseOf } from '../main/engine/storage/store.ts';
 import { ManualClock } from '../main/engine/clock.ts';
 import { TimelineService } from '../main/engine/timeline/timeline-service.ts';
 import { startHeadless } from '../main/headless.ts';
@@ -69,8 +69,8 @@ function timelineQuery(rows: BenchRow[]): void {
     const store = Store.open({ databaseFile: join(dir, 'k.db'), recordingsRoot: join(dir, 'rec'), clock: new ManualClock(end) });
     const cams: number[] = [];
     const t0 = performance.now();
-    store.db.transaction(() => {
-      const event = store.db.prepare('INSERT INTO events (camera_id, kind, start_ms, end_ms) VALUES (?, ?, ?, ?)');
+    databaseOf(store).transaction(() => {
+      const event = databaseOf(store).prepare('INSERT INTO events (camera_id, kind, start_ms, end_ms) VALUES (?, ?, ?, ?)');
       for (let c = 0; c < 16; c++) {
         const id = store.insertCamera({ name: `cam ${c}`, enabled: false, source: 'rtsp', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: `rtsp://10.0.0.${c + 1}/` }] });
         cams.push(id);
@@ -93,7 +93,7 @@ function timelineQuery(rows: BenchRow[]): void {
       }
     })();
     const fillMs = performance.now() - t0;
-    const total = (store.db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
+    const total = (databaseOf(store).prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
     const service = new TimelineService(store, new ManualClock(end));
     const q = { cameras: cams, from: end - 7 * DAY, to: end, thumbnails: 48 };
     const sample = service.get(q);
@@ -209,7 +209,7 @@ async function exportVsCopy(rows: BenchRow[], hour: Hour, quick: boolean): Promi
     };
     const exportOnce = async (cold = false) => {
       // Steady state: recordings are hashed in the background soon after they are indexed.
-      if (cold) app.engine.store.db.prepare('DELETE FROM segment_hashes').run();
+      if (cold) databaseOf(app.engine.store).prepare('DELETE FROM segment_hashes').run();
       else await app.engine.sourceHashes.idle();
       const t = performance.now();
       const job = app.engine.exports.create({ cameras: [hour.cameraId], from: hour.start, to: hour.start + hour.files.length * SEG, mode: 'copy' });

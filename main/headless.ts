@@ -10,17 +10,21 @@ import { Engine, type EngineOptions } from './engine/engine.ts';
 import { createHandlers, Dispatcher } from './engine/handlers.ts';
 import { HttpServer } from './server/http-server.ts';
 import { loadOrCreateToken } from './server/auth.ts';
-import { timelineRawRoutes } from './server/timeline-routes.ts';
+import { guarded, timelineRawRoutes } from './server/timeline-routes.ts';
+import { reviewRawRoutes } from './server/review-routes.ts';
+import type { RawRouteName } from '../preload/raw-routes.ts';
 import { createLogger } from './engine/log.ts';
 import { createSnapshotRoute } from './engine/onvif-service/index.ts';
 import { LiveHub, storeCatalog, type LiveHubOptions } from './engine/live/live-hub.ts';
-import { createLiveRoute, LIVE_PATH_PREFIX } from './engine/live/ws-route.ts';
+import { createLiveRoute } from './engine/live/ws-route.ts';
 
 export interface HeadlessOptions extends Omit<EngineOptions, 'live'> {
   port?: number;
   /** Live fan-out tuning (slow-viewer thresholds, transcode linger); defaults suit real use. */
   liveOptions?: Partial<LiveHubOptions>;
   host?: string;
+  /** Host names (besides the served addresses) a browser may use to reach the server: `--allowed-host`. */
+  allowedHosts?: string[];
   /** The built renderer; defaults to out/renderer beside the project. */
   staticDir?: string | null;
   /** A per-launch API token kept in memory (the desktop app) instead of DIR/api-token. */
@@ -54,16 +58,23 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
     opts.liveOptions,
   );
   const engine = new Engine({ ...opts, live });
+  // A removed or switched-off camera's viewers are closed at once, with the reason.
+  engine.cameras.onChange((cameraId, change) => {
+    if (change !== 'edited') live.cameraChanged(cameraId, change === 'removed' ? 'the camera was removed' : 'the camera was switched off');
+    else live.cameraChanged(cameraId, 'the stream was removed from the camera');
+  });
   const dispatcher = new Dispatcher(createHandlers(engine), (op, err) =>
     engine.log.error(`operation ${op} failed: ${(err as Error)?.stack ?? String(err)}`),
   );
   const token = opts.token ?? loadOrCreateToken(join(resolve(opts.dataDir), 'api-token'));
   const staticDir = opts.staticDir === undefined ? (existsSync(DEFAULT_STATIC_DIR) ? DEFAULT_STATIC_DIR : null) : opts.staticDir;
-  const http = new HttpServer({ dispatcher, store: engine.store, token, log: engine.log.child('http'), staticDir, extraHosts: opts.host && opts.host !== '127.0.0.1' ? [opts.host] : [] });
+  const http = new HttpServer({ dispatcher, token, log: engine.log.child('http'), staticDir, allowedHosts: opts.allowedHosts });
   const liveRoute = createLiveRoute(live, engine.log.child('live'));
-  http.addUpgrade(LIVE_PATH_PREFIX, (req, socket, head, url) => liveRoute.handleUpgrade(req, socket, head, url));
-  http.addRawRoute(timelineRawRoutes(engine));
-  http.addRawRoute(createSnapshotRoute(() => engine.onvif));
+  http.addUpgrade('live', (req, socket, head, params) => liveRoute.handleUpgrade(req, socket, head, params));
+  for (const [name, handler] of Object.entries({ ...timelineRawRoutes(engine), ...reviewRawRoutes(engine) })) {
+    if (handler) http.addRawRoute(name as RawRouteName, handler);
+  }
+  http.addRawRoute('cameraSnapshot', guarded(createSnapshotRoute(() => engine.onvif)));
   const host = opts.host ?? '127.0.0.1';
   let port: number;
   try {

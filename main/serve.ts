@@ -1,14 +1,16 @@
 /**
- * `npm run serve -- --data DIR --port N [--host 127.0.0.1] [--ffmpeg PATH]`
+ * `npm run serve -- --data DIR --port N [--host 127.0.0.1] [--allowed-host NAME[,NAME]] [--ffmpeg PATH]`
  * Runs Keepwatch headless: records every camera and serves the UI and API.
+ * Beyond loopback, a browser may use the address of any interface served, or
+ * a name given with --allowed-host (docs/security.md).
  */
 import { parseFlags } from './cli-args.ts';
 import { startHeadless } from './headless.ts';
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { data: 'string', port: 'number', host: 'string', ffmpeg: 'string', help: 'boolean' });
+  const flags = parseFlags(process.argv.slice(2), { data: 'string', port: 'number', host: 'string', 'allowed-host': 'string', ffmpeg: 'string', help: 'boolean' });
   if (flags.help || !flags.data) {
-    process.stdout.write('usage: npm run serve -- --data DIR [--port 8750] [--host 127.0.0.1] [--ffmpeg /path/to/ffmpeg]\n');
+    process.stdout.write('usage: npm run serve -- --data DIR [--port 8750] [--host 127.0.0.1] [--allowed-host NAME[,NAME...]] [--ffmpeg /path/to/ffmpeg]\n');
     process.exit(flags.help ? 0 : 2);
   }
   if (flags.host && flags.host !== '127.0.0.1' && flags.host !== 'localhost') {
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
     port: flags.port === undefined ? 8750 : Number(flags.port),
     host: flags.host ? String(flags.host) : '127.0.0.1',
     ffmpegPath: flags.ffmpeg ? String(flags.ffmpeg) : null,
+    allowedHosts: flags['allowed-host'] ? String(flags['allowed-host']).split(',').map((h) => h.trim()).filter(Boolean) : [],
   });
   process.stdout.write(`Keepwatch is recording. Open ${app.url}\n`);
   const shutdown = async (signal: string) => {

@@ -11,14 +11,14 @@
  *
  * The schemas live by area in ./contract/; this file merges them into the one
  * operation table. One API, two transports: IPC (desktop) and HTTP/WebSocket
- * (headless). main/server/routes.ts maps each public route onto one of these
+ * (headless). preload/http-routes.ts maps each public route onto one of these
  * operations; handlers do not know which transport called them.
  */
 import type { z } from 'zod';
 import { coreOperations } from './contract/core.ts';
 import { onvifOperations } from './contract/onvif.ts';
-import { liveOperations } from './contract/live.ts';
 import { timelineOperations } from './contract/timeline.ts';
+import { detectionOperations } from './contract/detection.ts';
 import type { Result } from './contract/results.ts';
 
 export * from './contract/primitives.ts';
@@ -27,6 +27,9 @@ export * from './contract/core.ts';
 export * from './contract/onvif.ts';
 export * from './contract/live.ts';
 export * from './contract/timeline.ts';
+// Desktop-only operations (window.keepwatchDesktop): not part of `operations` below.
+export * from './contract/desktop.ts';
+export * from './contract/detection.ts';
 
 /**
  * Every operation: its input schema and its output schema. Adding an operation
@@ -35,8 +38,8 @@ export * from './contract/timeline.ts';
 export const operations = {
   ...coreOperations,
   ...onvifOperations,
-  ...liveOperations,
   ...timelineOperations,
+  ...detectionOperations,
 } as const;
 
 export type Operations = typeof operations;

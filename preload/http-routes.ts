@@ -22,7 +22,7 @@ export type InputPlacement =
   | 'id+query';
 
 export interface HttpRoute {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Path pattern with an optional :id, e.g. /api/cameras/:id */
   path: string;
   op: OperationName;
@@ -61,6 +61,14 @@ export const httpRoutes: HttpRoute[] = [
   { method: 'POST', path: '/api/cameras/:id/ptz', op: 'ptz', input: 'id+body' },
   { method: 'GET', path: '/api/cameras/:id/ptz/presets', op: 'listPtzPresets', input: 'id' },
   { method: 'GET', path: '/api/events', op: 'listEvents', input: 'query' },
+  // Detection, review and alerts. The review thumbnail JPEG (GET /api/review/:id/thumbnail) is a raw route: main/server/review-routes.ts.
+  { method: 'GET', path: '/api/cameras/:id/detection', op: 'getDetection', input: 'id' },
+  { method: 'PUT', path: '/api/cameras/:id/detection', op: 'setDetection', input: 'id+body' },
+  { method: 'GET', path: '/api/review', op: 'listReview', input: 'query' },
+  { method: 'GET', path: '/api/review/:id', op: 'getReviewItem', input: 'id' },
+  { method: 'POST', path: '/api/review/:id/reviewed', op: 'setReviewed', input: 'id+body' },
+  { method: 'GET', path: '/api/alerts/settings', op: 'getAlertSettings', input: 'none' },
+  { method: 'PATCH', path: '/api/alerts/settings', op: 'updateAlertSettings', input: 'body' },
 ];
 
 /** Matches a path against a pattern; returns the params or null. */

@@ -1,6 +1,6 @@
 /**
  * The demo's ONVIF cameras, so a new user can try Find cameras with nothing
- * but ffmpeg installed: three simulated ONVIF devices (tests/sim/onvif) on
+ * but ffmpeg installed: three simulated ONVIF devices (main/sim-onvif) on
  * loopback whose streams are real H.264 test patterns served by the demo's
  * small RTSP relay (./rtsp-relay.ts), and whose snapshot address serves a
  * frame of the same pattern.
@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
-import { startSimOnvifDevice, type SimOnvifDevice } from '../../tests/sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice } from '../sim-onvif/index.ts';
 import { startRtspRelay, type RelaySource, type RtspRelay } from './rtsp-relay.ts';
 
 export interface DemoOnvifOptions {

@@ -1,12 +1,12 @@
 /**
- * Main process side of the engine host: starts it, relays operation calls and
- * media look-ups to it, receives its status, stops it cleanly. The utility
+ * Main process side of the engine host: starts it, relays operation calls to
+ * it, receives its status, stops it cleanly. The utility
  * process is injected (ChildLike), so this runs in tests against the real
  * EngineHostService through an in-memory pair, without Electron.
  */
 import { EventEmitter } from 'node:events';
-import type { EngineStatus, OperationName, Result } from '../../preload/api.ts';
-import { isHostToMain, type HostStartConfig, type HostToMain, type MainToHost, type MediaFile } from './host-protocol.ts';
+import type { EngineStatus, OperationName, Result, SavedExport } from '../../preload/api.ts';
+import { isHostToMain, type DesktopAlert, type HostStartConfig, type HostToMain, type MainToHost } from './host-protocol.ts';
 
 /** What main needs of Electron's UtilityProcess. */
 export interface ChildLike {
@@ -18,6 +18,8 @@ export interface ChildLike {
 
 export interface EngineClientEvents {
   status: [EngineStatus];
+  /** A detection alert to show as a desktop notification. */
+  alert: [DesktopAlert];
   /** The host exited; `expected` is false for a crash. */
   exit: [code: number, expected: boolean];
 }
@@ -55,8 +57,9 @@ export class EngineClient extends EventEmitter<EngineClientEvents> {
     return this.request((id) => ({ type: 'call', id, op, input }));
   }
 
-  resolveMedia(segment: number): Promise<Result<MediaFile>> {
-    return this.request((id) => ({ type: 'media', id, segment }));
+  /** Desktop "Save to folder…": the host copies the export into `parentDir` and verifies the copy. */
+  saveExport(exportId: number, parentDir: string): Promise<Result<SavedExport>> {
+    return this.request((id) => ({ type: 'save-export', id, exportId, parentDir }));
   }
 
   /** Asks the engine to finish its segments and exit; kills it after `timeoutMs`. */
@@ -104,10 +107,12 @@ export class EngineClient extends EventEmitter<EngineClientEvents> {
         this.readyWaiter = null;
         return;
       case 'result':
-      case 'media-file':
         return this.settle(message.id, message.result);
       case 'status':
         this.emit('status', message.status);
+        return;
+      case 'alert':
+        this.emit('alert', message.alert);
         return;
       case 'stopped':
         this.stoppedWaiter?.();

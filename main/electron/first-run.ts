@@ -6,17 +6,7 @@
 import { accessSync, constants, existsSync, statSync, statfsSync } from 'node:fs';
 import { dirname, isAbsolute, parse, resolve } from 'node:path';
 import type { Dialog } from 'electron';
-
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+import { formatBytes } from '../../preload/format-bytes.ts';
 
 /** Free and total bytes of the volume a (possibly not yet existing) folder would be on. */
 export function volumeOf(dir: string): { freeBytes: number; totalBytes: number } | null {

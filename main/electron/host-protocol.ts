@@ -3,8 +3,11 @@
  * utility process running the engine). Plain structured-cloneable objects;
  * no Electron import, so both sides and the tests share it.
  *
- *   main → host: start, call (an operation), media (resolve a recording), stop
- *   host → main: ready | fatal, result, media-file, status, stopped
+ *   main → host: start, call (an operation), save-export (desktop "Save to folder…"), stop
+ *   host → main: ready | fatal, result (of a call or a save-export), status, stopped
+ *
+ * (Recordings reach the window through the engine's loopback media route, like
+ * in a browser: one way to serve them.)
  */
 import type { EngineStatus, OperationName, Result } from '../../preload/api.ts';
 
@@ -29,22 +32,27 @@ export interface HostStartConfig {
 export type MainToHost =
   | { type: 'start'; config: HostStartConfig }
   | { type: 'call'; id: number; op: OperationName; input: unknown }
-  | { type: 'media'; id: number; segment: number }
+  /** Copy finished export `exportId` into `parentDir` (chosen in main's dialog) and verify it. */
+  | { type: 'save-export'; id: number; exportId: number; parentDir: string }
   | { type: 'stop' };
-
-export interface MediaFile {
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
 
 export type HostToMain =
   | { type: 'ready'; port: number; recordingsRoot: string }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; result: Result<unknown> }
-  | { type: 'media-file'; id: number; result: Result<MediaFile> }
   | { type: 'status'; status: EngineStatus }
+  /** A detection alert of a camera the user opted into desktop notifications for (docs/detection.md). */
+  | { type: 'alert'; alert: DesktopAlert }
   | { type: 'stopped' };
+
+/** What a desktop notification shows: the camera, what was seen, the picture (JPEG, base64). */
+export interface DesktopAlert {
+  reviewId: number;
+  cameraId: number;
+  title: string;
+  body: string;
+  jpegBase64: string | null;
+}
 
 /** The minimal port both ends talk through (Electron's ParentPort / UtilityProcess, or a test pair). */
 export interface MessageEnd<In, Out> {
@@ -52,8 +60,8 @@ export interface MessageEnd<In, Out> {
   onMessage(listener: (message: In) => void): void;
 }
 
-const HOST_TYPES = new Set(['ready', 'fatal', 'result', 'media-file', 'status', 'stopped']);
-const MAIN_TYPES = new Set(['start', 'call', 'media', 'stop']);
+const HOST_TYPES = new Set(['ready', 'fatal', 'result', 'status', 'alert', 'stopped']);
+const MAIN_TYPES = new Set(['start', 'call', 'save-export', 'stop']);
 
 export function isHostToMain(value: unknown): value is HostToMain {
   return typeof value === 'object' && value !== null && HOST_TYPES.has((value as { type?: unknown }).type as string);

@@ -8,15 +8,28 @@
  * block the window, and a crash here does not take the UI down.
  */
 import { startHeadless, type Headless } from '../headless.ts';
-import { resolveSegmentFile } from '../engine/playback/media.ts';
-import { ApiFailure } from '../engine/errors.ts';
 import { redact } from '../engine/redact.ts';
-import type { Result } from '../../preload/api.ts';
+import type { OperationName, Result, SavedExport } from '../../preload/api.ts';
+import { ApiFailure } from '../engine/errors.ts';
+import { httpRoutes } from '../../preload/http-routes.ts';
 import { secretBoxFor } from './safe-storage-box.ts';
-import { isMainToHost, type HostStartConfig, type HostToMain, type MainToHost, type MediaFile, type MessageEnd } from './host-protocol.ts';
+import { isMainToHost, type DesktopAlert, type HostStartConfig, type HostToMain, type MainToHost, type MessageEnd } from './host-protocol.ts';
+import type { DetectionAlert } from '../engine/detection/detection-service.ts';
 
-/** Operations that change nothing (by naming convention of the contract). */
-const READ_ONLY = /^(health|get|list|find|verify)/;
+/** The notification text of an alert: "Person in Driveway" on "Front door". */
+export function desktopAlert(a: DetectionAlert): DesktopAlert {
+  const what = a.item.labels.length ? a.item.labels.map((l) => l[0].toUpperCase() + l.slice(1)).join(', ') : 'Activity';
+  const where = a.item.zones.length ? ` in ${a.item.zones.join(', ')}` : '';
+  return { reviewId: a.item.id, cameraId: a.camera.id, title: a.camera.name, body: `${what}${where}`, jpegBase64: a.jpeg ? a.jpeg.toString('base64') : null };
+}
+
+/**
+ * Operations that may change what the tray shows (cameras, settings): those
+ * whose HTTP route is not a GET (preload/http-routes.ts; GET changes nothing).
+ * A few of them change nothing the tray sees (verify, discovery, PTZ); they
+ * only cost one coalesced status message.
+ */
+export const STATUS_CHANGING_OPS: ReadonlySet<OperationName> = new Set(httpRoutes.filter((r) => r.method !== 'GET').map((r) => r.op));
 
 export interface HostServiceOptions {
   /** How often storage status is re-sent even without camera changes. */
@@ -55,11 +68,11 @@ export class EngineHostService {
         const result = await this.call(message.op, message.input);
         this.port.postMessage({ type: 'result', id: message.id, result });
         // A change (camera added, removed, disabled; settings) shows in the tray at once.
-        if (result.ok && !READ_ONLY.test(message.op)) this.statusSoon();
+        if (result.ok && STATUS_CHANGING_OPS.has(message.op)) this.statusSoon();
         return;
       }
-      case 'media':
-        return this.port.postMessage({ type: 'media-file', id: message.id, result: this.media(message.segment) });
+      case 'save-export':
+        return this.port.postMessage({ type: 'result', id: message.id, result: await this.saveExport(message.exportId, message.parentDir) });
       case 'stop':
         return this.stop();
     }
@@ -98,6 +111,10 @@ export class EngineHostService {
     const app = this.app;
     this.port.postMessage({ type: 'ready', port: app.port, recordingsRoot: app.engine.store.recordingsRoot });
     app.engine.on('status', () => this.statusSoon());
+    // Desktop notifications: only alerts of cameras the user opted into.
+    app.engine.on('alert', (alert: DetectionAlert) => {
+      if (alert.notify) this.port.postMessage({ type: 'alert', alert: desktopAlert(alert) });
+    });
     this.statusTimer = setInterval(() => void this.sendStatus(), this.options.statusIntervalMs ?? 15_000);
     this.statusTimer.unref?.();
     await this.sendStatus();
@@ -109,13 +126,13 @@ export class EngineHostService {
     return this.app.dispatcher.dispatch(op as never, input);
   }
 
-  private media(segment: number): Result<MediaFile> {
+  private async saveExport(exportId: number, parentDir: string): Promise<Result<SavedExport>> {
     if (!this.app) return { ok: false, error: { code: 'unavailable', message: 'Keepwatch is still starting' } };
     try {
-      return { ok: true, value: resolveSegmentFile(this.app.engine.store, segment) };
+      return { ok: true, value: await this.app.engine.exports.writeTo(exportId, parentDir) };
     } catch (err) {
       if (err instanceof ApiFailure) return { ok: false, error: err.toJSON() };
-      return { ok: false, error: { code: 'internal', message: redact((err as Error).message) } };
+      return { ok: false, error: { code: 'internal', message: `could not save the export: ${redact((err as Error).message)}` } };
     }
   }
 

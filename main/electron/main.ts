@@ -3,30 +3,29 @@
  * runs in a utility process (engine-host.ts), every hardening decision lives
  * in security.ts, the tray's wording in tray-status.ts. See docs/desktop.md.
  *
- * Start-up order: app-data folder → single-instance lock → privileged media
- * scheme → ready → session hardening → desktop settings and, on first run,
+ * Start-up order: app-data folder → single-instance lock → ready → session hardening → desktop settings and, on first run,
  * the recordings folder → credentials key (safeStorage) → engine host →
- * IPC + media scheme → window → tray.
+ * IPC → window → tray.
  *
  * The window shows the engine's own loopback server (http://127.0.0.1:PORT,
  * per-launch token in an HttpOnly cookie), so live view, snapshots and media
  * work exactly as in a browser; operations go through the preload bridge.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, utilityProcess } from 'electron';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineStatus } from '../../preload/api.ts';
-import { buildCsp, hardenSession, hardenWebContents, ipcSenderAllowed, MEDIA_SCHEME, secureWebPreferences, type HardeningContext } from './security.ts';
-import { registerOperationHandlers } from './ipc.ts';
-import { createMediaHandler } from './media-protocol.ts';
+import { buildCsp, hardenSession, hardenWebContents, ipcSenderAllowed, secureWebPreferences, type HardeningContext } from './security.ts';
+import { registerDesktopHandlers, registerOperationHandlers } from './ipc.ts';
+import { createExportSaver, pickExportFolder } from './export-save.ts';
 import { EngineClient } from './engine-client.ts';
 import { loadDesktopSettings, saveDesktopSettings, type DesktopSettings } from './desktop-settings.ts';
 import { recordingsFolderAtLaunch } from './first-run.ts';
 import { unsealCredentialsKey, SealedKeyError } from './safe-storage-box.ts';
 import { launchedHidden, setStartAtLogin } from './autostart.ts';
-import { DesktopTray, notify } from './tray.ts';
+import { DesktopTray, notify, notifyAlert } from './tray.ts';
 import type { TrayInput } from './tray-status.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -78,9 +77,6 @@ const hardening: HardeningContext = { origins: { pages: [] }, csp: '', shell, lo
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true, corsEnabled: true } },
-  ]);
   if (process.platform === 'win32') app.setAppUserModelId('org.keepwatch.desktop');
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, hardening));
   app.on('second-instance', () => showWindow());
@@ -124,14 +120,16 @@ async function boot(): Promise<void> {
     forward: (op, input) => state.client?.call(op, input) ?? Promise.resolve(notRunning()),
     log,
   });
-  protocol.handle(
-    MEDIA_SCHEME,
-    createMediaHandler({
-      resolve: (segment) => state.client?.resolveMedia(segment) ?? Promise.resolve(notRunning()),
-      recordingsRoot: () => state.recordingsRoot,
-      allowOrigin: () => hardening.origins.pages[0] ?? null,
-    }),
-  );
+  const exportSaver = createExportSaver({
+    chooseFolder: (exportId) => pickExportFolder(dialog, state.window, exportId, app.getPath('documents')),
+    writeTo: (exportId, parentDir) => state.client?.saveExport(exportId, parentDir) ?? Promise.resolve(notRunning()),
+  });
+  registerDesktopHandlers({
+    ipcMain,
+    senderAllowed: (sender) => ipcSenderAllowed(sender, { origins: hardening.origins, webContentsIds: state.windowIds }),
+    handlers: { chooseExportFolder: (input) => exportSaver.choose(input), saveExportToFolder: (input) => exportSaver.save(input) },
+    log,
+  });
 
   await startEngine(recordingsDir, key);
   state.tray = new DesktopTray({
@@ -170,13 +168,15 @@ async function startEngine(recordingsDir: string, secretKey: string | null): Pro
     state.status = status;
     updateTray();
   });
+  client.on('alert', (alert) => notifyAlert(alert));
   client.on('exit', (code, expected) => {
     if (!expected && !state.quitting) void engineCrashed(code, recordingsDir, secretKey);
   });
   const { port, recordingsRoot } = await client.start({
     dataDir: engineDataDir,
     recordingsDir,
-    resourcesDir: app.isPackaged ? process.resourcesPath : null,
+    // Packaged: <resources>/ffmpeg/<platform>-<arch>/ (electron-builder's extraResources); `npm run dev`: the same folders under resources/ in the checkout.
+    resourcesDir: app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources'),
     staticDir: PATHS.renderer,
     token: state.token,
     port: DEV_RENDERER_URL ? DEV_API_PORT : (state.settings?.port ?? 0),

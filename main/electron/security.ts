@@ -13,8 +13,6 @@
  */
 import type { Session, Shell, WebContents, WebPreferences } from 'electron';
 
-/** The privileged scheme that serves recordings by id (media-protocol.ts). */
-export const MEDIA_SCHEME = 'keepwatch-media';
 
 /** The only external hosts a link may open in the system browser. */
 export const EXTERNAL_HOSTS: readonly string[] = ['github.com', 'ffmpeg.org'];
@@ -136,7 +134,7 @@ export function windowOpenVerdict(raw: unknown): { action: 'deny'; openExternall
  * Schemes that never leave the machine and that Chromium needs: inline
  * data, blobs (MSE), DevTools' own pages, and recordings by id.
  */
-const LOCAL_SCHEMES = new Set(['data:', 'blob:', 'devtools:', `${MEDIA_SCHEME}:`]);
+const LOCAL_SCHEMES = new Set(['data:', 'blob:', 'devtools:']);
 
 /**
  * webRequest.onBeforeRequest: every request not to the app's own origin (or
@@ -244,7 +242,7 @@ export function buildCsp(opts: CspOptions): string {
     ['style-src', ["'self'", "'unsafe-inline'"]],
     ['img-src', ["'self'", 'data:', 'blob:']],
     ['font-src', ["'self'"]],
-    ['media-src', ["'self'", 'blob:', `${MEDIA_SCHEME}:`]],
+    ['media-src', ["'self'", 'blob:']],
     ['connect-src', [...new Set(connect)]],
     ['worker-src', ["'self'", 'blob:']],
     ['manifest-src', ["'self'"]],

@@ -3,7 +3,7 @@
  * decided by tray-status.ts (pure); this only puts it on screen.
  */
 import { Menu, Notification, Tray, nativeImage, type NativeImage } from 'electron';
-import { trayIconPng } from './icons.ts';
+import { TRAY_ICON_FILES } from './icons.ts';
 import { EMPTY_MEMORY, notificationsFor, trayView, type NotifyMemory, type TrayInput, type TrayView } from './tray-status.ts';
 
 export interface TrayActions {
@@ -42,7 +42,7 @@ export class DesktopTray {
   }
 
   private icon(state: TrayView['icon']): NativeImage {
-    return nativeImage.createFromBuffer(trayIconPng(state, 32), { scaleFactor: 2 });
+    return nativeImage.createFromPath(TRAY_ICON_FILES[state]);
   }
 
   private render(view: TrayView): void {
@@ -70,4 +70,11 @@ export class DesktopTray {
 
 export function notify(title: string, body: string): void {
   if (Notification.isSupported()) new Notification({ title, body }).show();
+}
+
+/** A detection alert (cameras the user opted into), with its picture when there is one. */
+export function notifyAlert(alert: { title: string; body: string; jpegBase64: string | null }): void {
+  if (!Notification.isSupported()) return;
+  const icon = alert.jpegBase64 ? nativeImage.createFromBuffer(Buffer.from(alert.jpegBase64, 'base64')) : undefined;
+  new Notification({ title: alert.title, body: alert.body, ...(icon && !icon.isEmpty() ? { icon } : {}) }).show();
 }

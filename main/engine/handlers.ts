@@ -40,7 +40,7 @@ export function createHandlers(engine: Engine): Handlers {
           earlyDeletions: store.earlyDeletionSummary(),
           problem: engine.retention.problem,
         },
-        cameras: cameras.list().map((c) => ({ id: c.id, name: c.name, status: c.status })),
+        cameras: cameras.list().map((c) => ({ id: c.id, name: c.name, status: c.status, detection: engine.detection.statusOf(c.id) })),
       };
     },
     listCameras: () => cameras.list(),
@@ -93,7 +93,19 @@ export function createHandlers(engine: Engine): Handlers {
     getSnapshot: ({ id }) => engine.onvif.snapshotDataUrl(id),
     ptz: (input) => engine.onvif.ptz.run(input),
     listPtzPresets: ({ id }) => engine.onvif.ptz.presets(id),
-    listEvents: (query) => engine.onvif.listEvents(query),
+    // Detection, review and alerts (docs/detection.md). Events of every origin (ONVIF and detection).
+    listEvents: (query) => engine.detection.listEvents(query),
+    getDetection: ({ id }) => engine.detection.getDetection(id),
+    setDetection: ({ id, ...config }) => {
+      const result = engine.detection.setDetection(id, config);
+      engine.mqtt.cameraChanged(id);
+      return result;
+    },
+    listReview: (query) => engine.detection.listReview(query),
+    getReviewItem: ({ id }) => engine.detection.getReviewItem(id),
+    setReviewed: ({ id, reviewed }) => engine.detection.setReviewed(id, reviewed ?? true),
+    getAlertSettings: () => engine.mqtt.settings(),
+    updateAlertSettings: (patch) => engine.mqtt.update(patch),
   };
 }
 

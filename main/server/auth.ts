@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { parseCookie, stringifySetCookie } from 'cookie';
 
 export const TOKEN_COOKIE = 'kw_token';
 
@@ -17,19 +18,23 @@ export function loadOrCreateToken(file: string): string {
   return token;
 }
 
+/**
+ * The token a request carries, or null. Cookies are parsed by the `cookie`
+ * package (jshttp), which never throws: a value that does not percent-decode
+ * is kept as it is and simply does not match.
+ */
 export function tokenFromRequest(req: IncomingMessage, url: URL): string | null {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
   const q = url.searchParams.get('token');
   if (q) return q;
   const cookie = req.headers.cookie;
-  if (cookie) {
-    for (const part of cookie.split(';')) {
-      const [k, ...v] = part.trim().split('=');
-      if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
-    }
-  }
-  return null;
+  return typeof cookie === 'string' ? (parseCookie(cookie)[TOKEN_COOKIE] ?? null) : null;
+}
+
+/** The Set-Cookie value that stores the token in the browser (opening the start-up URL). */
+export function tokenCookie(token: string): string {
+  return stringifySetCookie({ name: TOKEN_COOKIE, value: token, path: '/', httpOnly: true, sameSite: 'strict' });
 }
 
 export function tokenMatches(given: string | null, expected: string): boolean {
@@ -37,16 +42,4 @@ export function tokenMatches(given: string | null, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/**
- * DNS-rebinding guard: only Host headers naming this server are served, so a
- * web page on another origin cannot reach the API through a rebound name.
- */
-export function hostAllowed(hostHeader: string | undefined, port: number, extraHosts: string[] = []): boolean {
-  if (!hostHeader) return false;
-  const allowed = new Set(
-    ['127.0.0.1', 'localhost', '[::1]', ...extraHosts].flatMap((h) => [`${h}:${port}`, ...(port === 80 ? [h] : [])]),
-  );
-  return allowed.has(hostHeader.toLowerCase());
 }

@@ -1,31 +1,32 @@
 /**
- * The headless transport: the HTTP API (routes.ts → the dispatcher), recording
- * media by id with Range, the built renderer, and WebSocket upgrades for live
- * view. Binds 127.0.0.1 unless told otherwise.
+ * The headless transport: the JSON API (preload/http-routes.ts → the
+ * dispatcher), the binary routes (preload/raw-routes.ts: media, pictures,
+ * downloads, the live WebSocket), and the built renderer. Binds 127.0.0.1
+ * unless told otherwise.
+ *
+ * Total by construction: no request, however malformed, may throw out of a
+ * listener — that would end the process and every recorder with it. Every
+ * header and URL is parsed by well-kept code (WHATWG URL, the `cookie`
+ * package) inside a guard; a malformed request gets a 4xx or a closed
+ * socket, never a 5xx; node's own parser answers what it cannot read
+ * (`clientError`). Why this stays on node:http rather than Fastify:
+ * docs/security.md.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import type { ErrorCode } from '../../preload/api.ts';
 import type { Dispatcher } from '../engine/handlers.ts';
-import type { Store } from '../engine/storage/store.ts';
 import { ApiFailure } from '../engine/errors.ts';
-import { resolveSegmentFile, sendFileWithRange } from '../engine/playback/media.ts';
+import { sendFileWithRange } from '../engine/playback/media.ts';
 import { isPathInside } from '../engine/playback/media-path.ts';
-import { Id } from '../../preload/api.ts';
-import { hostAllowed, TOKEN_COOKIE, tokenFromRequest, tokenMatches } from './auth.ts';
+import { tokenCookie, tokenFromRequest, tokenMatches } from './auth.ts';
+import { hostAllowed, hostRefusal, originAllowed } from './host-check.ts';
 import { httpRoutes as routes, inputFromRequest, matchPath } from '../../preload/http-routes.ts';
+import { matchRawRoute, rawRoutes, type RawRouteName } from '../../preload/raw-routes.ts';
 import type { Logger } from '../engine/log.ts';
-
-const STATUS: Record<ErrorCode | 'unauthorized', number> = {
-  invalid_input: 400,
-  unauthorized: 401,
-  not_found: 404,
-  conflict: 409,
-  unavailable: 503,
-  internal: 500,
-};
+import { parseRequestTarget } from './request-target.ts';
+import { sendApiError, sendJson, type ApiErrorCode } from './respond.ts';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -40,54 +41,73 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Content-Security-Policy of the served UI: own origin only, nothing remote. */
+/** Content-Security-Policy of the served UI: own origin only (WebSockets included), nothing remote. */
 export const UI_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  "media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** A WebSocket endpoint (live view) registered by another module. */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void;
+/** A binary GET route's handler: the path parameters are decoded, nothing else is checked yet. */
+export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
 
-/** An extra raw HTTP route (snapshots, exports) registered by another module. Returns false when it does not match. */
-export type RawHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+/** A WebSocket route's handler (live view); the request passed the Host, Origin and token checks. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, params: Record<string, string>) => void;
 
 export interface HttpServerOptions {
   dispatcher: Dispatcher;
-  store: Store;
   token: string;
   log: Logger;
   /** Built renderer (index.html + assets); null serves a plain notice. */
   staticDir: string | null;
-  /** Extra Host header names accepted when bound beyond loopback. */
-  extraHosts?: string[];
+  /** Host names the user allows besides the addresses served (`--allowed-host`). */
+  allowedHosts?: string[];
 }
 
 export class HttpServer {
   readonly server: Server;
   private port = 0;
-  private readonly upgrades = new Map<string, UpgradeHandler>();
-  private readonly raw: RawHandler[] = [];
+  private readonly upgrades = new Map<RawRouteName, UpgradeHandler>();
+  private readonly raw = new Map<RawRouteName, RawRouteHandler>();
+  private readonly allowedHosts: string[];
 
   constructor(private readonly opts: HttpServerOptions) {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        opts.log.error(`http: ${(err as Error).message}`);
-        if (!res.headersSent) this.sendError(res, 'internal', 'internal error');
-        else res.destroy();
-      });
+    this.allowedHosts = (opts.allowedHosts ?? []).map((h) => h.toLowerCase());
+    this.server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
+      this.handle(req, res).catch((err) => this.unexpected(res, err));
     });
-    this.server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      try {
+        this.handleUpgrade(req, socket, head);
+      } catch (err) {
+        opts.log.error(`http upgrade: ${(err as Error).message}`);
+        socket.destroy();
+      }
+    });
+    // What node's HTTP parser cannot read (chunked junk, header overflow, a bad method): 400 and close.
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    });
   }
 
-  addUpgrade(pathPrefix: string, handler: UpgradeHandler): void {
-    this.upgrades.set(pathPrefix, handler);
+  /** Registers the handler of a binary GET route of preload/raw-routes.ts. */
+  addRawRoute(name: RawRouteName, handler: RawRouteHandler): void {
+    this.raw.set(name, handler);
   }
 
-  addRawRoute(handler: RawHandler): void {
-    this.raw.push(handler);
+  /** Registers the handler of a WebSocket route of preload/raw-routes.ts. */
+  addUpgrade(name: RawRouteName, handler: UpgradeHandler): void {
+    this.upgrades.set(name, handler);
   }
 
   listen(port: number, host = '127.0.0.1'): Promise<number> {
+    // Every route of the public table must be served: none may be forgotten.
+    const missing = rawRoutes.filter((r) => !(r.kind === 'get' ? this.raw : this.upgrades).has(r.name)).map((r) => r.name);
+    if (missing.length) return Promise.reject(new Error(`raw routes without a handler: ${missing.join(', ')}`));
     return new Promise((resolvePort, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -103,6 +123,10 @@ export class HttpServer {
     return new Promise((r) => this.server.close(() => r()));
   }
 
+  private hostOk(req: IncomingMessage): boolean {
+    return hostAllowed(req.headers.host, req.socket.localAddress, { port: this.port, allowedNames: this.allowedHosts });
+  }
+
   private authorized(req: IncomingMessage, url: URL): boolean {
     return tokenMatches(tokenFromRequest(req, url), this.opts.token);
   }
@@ -110,90 +134,96 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    if (!hostAllowed(req.headers.host, this.port, this.opts.extraHosts)) {
-      this.sendError(res, 'invalid_input', 'unexpected Host header', 403);
+    if (!this.hostOk(req)) {
+      sendApiError(res, 'invalid_input', hostRefusal(req.headers.host), 403);
       return;
     }
-    // Dot segments would be normalised away by URL parsing: refuse them outright.
-    if (/(^|\/|%2f)(\.|%2e){2}(\/|%2f|$)/i.test((req.url ?? '').split('?')[0])) {
-      this.sendError(res, 'invalid_input', 'paths must not contain ".." segments');
+    const url = parseRequestTarget(req.url);
+    if (!url.ok) {
+      sendApiError(res, 'invalid_input', url.message);
       return;
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    const { pathname } = url.value;
+    const isApi = pathname === '/api' || pathname.startsWith('/api/');
 
-    if (!this.authorized(req, url)) {
-      if (isApi) this.sendError(res, 'unauthorized', 'missing or wrong API token (see DIR/api-token)');
+    if (!this.authorized(req, url.value)) {
+      if (isApi) sendApiError(res, 'unauthorized', 'missing or wrong API token (see DIR/api-token)');
       else this.sendLocked(res);
       return;
     }
     // A cross-site page must not drive the API with the user's cookie.
-    const origin = req.headers.origin;
-    if (origin && req.method !== 'GET' && req.method !== 'HEAD' && origin !== `http://${req.headers.host}`) {
-      this.sendError(res, 'invalid_input', 'cross-origin request refused', 403);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req.headers.origin, req.headers.host)) {
+      sendApiError(res, 'invalid_input', 'cross-origin request refused', 403);
       return;
     }
 
     if (!isApi) {
-      this.serveStatic(req, res, url);
+      this.serveStatic(req, res, url.value);
       return;
     }
 
-    for (const handler of this.raw) if (await handler(req, res, url)) return;
-
-    const media = /^\/api\/recordings\/([^/]+)\/media$/.exec(url.pathname);
-    if (media && (req.method === 'GET' || req.method === 'HEAD')) {
-      this.serveMedia(req, res, media[1]);
+    const raw = matchRawRoute(pathname, 'get');
+    if (raw) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET, HEAD');
+        sendApiError(res, 'invalid_input', `${req.method} is not allowed on ${pathname}`, 405);
+        return;
+      }
+      const handler = this.raw.get(raw.route.name);
+      if (!handler) sendApiError(res, 'not_found', `no such API route: ${pathname}`);
+      else await handler(req, res, raw.params);
       return;
     }
 
-    const candidates = routes.filter((r) => matchPath(r.path, url.pathname));
+    const candidates = routes.filter((r) => matchPath(r.path, pathname));
     if (!candidates.length) {
-      this.sendError(res, 'not_found', `no such API route: ${url.pathname}`);
+      sendApiError(res, 'not_found', `no such API route: ${pathname}`);
       return;
     }
     const route = candidates.find((r) => r.method === req.method);
     if (!route) {
       res.setHeader('Allow', candidates.map((r) => r.method).join(', '));
-      this.sendError(res, 'invalid_input', `${req.method} is not allowed on ${url.pathname}`, 405);
+      sendApiError(res, 'invalid_input', `${req.method} is not allowed on ${pathname}`, 405);
       return;
     }
     let body: unknown = undefined;
-    if (req.method === 'POST' || req.method === 'PATCH') {
+    if (req.method === 'POST' || req.method === 'PATCH' || req.method === 'PUT') {
       const parsed = await readJsonBody(req);
       if (!parsed.ok) {
-        if (parsed.status === 413) res.shouldKeepAlive = false; // the rest of the body is never read
-        this.sendError(res, 'invalid_input', parsed.message, parsed.status);
+        res.shouldKeepAlive = false; // the rest of the body may never be read
+        sendApiError(res, 'invalid_input', parsed.message, parsed.status);
         return;
       }
       body = parsed.value;
     }
-    const params = matchPath(route.path, url.pathname)!;
-    const result = await this.opts.dispatcher.dispatch(route.op, inputFromRequest(route, params, url.searchParams, body));
-    if (result.ok) this.sendJson(res, route.status ?? 200, result.value);
-    else this.sendError(res, result.error.code, result.error.message);
+    const params = matchPath(route.path, pathname)!;
+    const result = await this.opts.dispatcher.dispatch(route.op, inputFromRequest(route, params, url.value.searchParams, body));
+    if (result.ok) sendJson(res, route.status ?? 200, result.value);
+    else sendApiError(res, result.error.code, result.error.message);
   }
 
-  private serveMedia(req: IncomingMessage, res: ServerResponse, rawId: string): void {
-    const id = Id.safeParse(rawId);
-    if (!id.success) {
-      this.sendError(res, 'invalid_input', 'recording id must be a positive integer');
+  /** A handler threw: an ApiFailure is an answer; anything else is a bug, logged, and a 500. */
+  private unexpected(res: ServerResponse, err: unknown): void {
+    if (err instanceof ApiFailure) {
+      if (!res.headersSent) sendApiError(res, err.code, err.message);
+      else res.destroy();
       return;
     }
-    try {
-      const file = resolveSegmentFile(this.opts.store, id.data);
-      sendFileWithRange(res, file, req.headers.range, 'video/mp4', req.method === 'HEAD');
-    } catch (err) {
-      if (err instanceof ApiFailure) this.sendError(res, err.code, err.message);
-      else throw err;
-    }
+    this.opts.log.error(`http: ${(err as Error)?.stack ?? String(err)}`);
+    if (!res.headersSent) sendApiError(res, 'internal', 'internal error');
+    else res.destroy();
   }
 
   private serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendApiError(res, 'invalid_input', `${req.method} is not allowed here`, 405);
+      return;
+    }
     // Opening the start-up URL (?token=...) stores the token in a cookie and
     // drops it from the address bar.
     if (url.searchParams.has('token')) {
-      res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(this.opts.token)}; Path=/; HttpOnly; SameSite=Strict`);
+      res.setHeader('Set-Cookie', tokenCookie(this.opts.token));
       res.writeHead(303, { Location: url.pathname });
       res.end();
       return;
@@ -208,7 +238,11 @@ export class HttpServer {
     try {
       rel = decodeURIComponent(url.pathname);
     } catch {
-      this.sendError(res, 'invalid_input', 'malformed path', 400);
+      sendApiError(res, 'invalid_input', 'malformed path', 400);
+      return;
+    }
+    if (rel.includes('\0')) {
+      sendApiError(res, 'invalid_input', 'malformed path', 400);
       return;
     }
     const candidate = resolve(root, '.' + rel);
@@ -218,7 +252,8 @@ export class HttpServer {
     res.setHeader('Content-Security-Policy', UI_CSP);
     res.setHeader('X-Frame-Options', 'DENY');
     const st = statSync(file);
-    sendFileWithRange(res, { path: file, size: st.size, mtimeMs: st.mtimeMs }, undefined, type, req.method === 'HEAD');
+    const etag = `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+    sendFileWithRange(res, { size: st.size, etag, body: (start, end) => createReadStream(file, { start, end }) }, undefined, type, req.method === 'HEAD');
   }
 
   private sendLocked(res: ServerResponse): void {
@@ -231,30 +266,18 @@ export class HttpServer {
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    const origin = req.headers.origin;
-    const sameOrigin = !origin || origin === `http://${req.headers.host}`;
-    if (!hostAllowed(req.headers.host, this.port, this.opts.extraHosts) || !sameOrigin || !this.authorized(req, url)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      return;
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const url = parseRequestTarget(req.url);
+    if (!url.ok) return refuse('400 Bad Request');
+    if (!this.hostOk(req) || !originAllowed(req.headers.origin, req.headers.host) || !this.authorized(req, url.value)) {
+      return refuse('401 Unauthorized');
     }
-    for (const [prefix, handler] of this.upgrades) {
-      if (url.pathname.startsWith(prefix)) {
-        handler(req, socket, head, url);
-        return;
-      }
-    }
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-  }
-
-  private sendJson(res: ServerResponse, status: number, value: unknown): void {
-    const body = JSON.stringify(value);
-    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(body);
-  }
-
-  private sendError(res: ServerResponse, code: ErrorCode | 'unauthorized', message: string, status?: number): void {
-    this.sendJson(res, status ?? STATUS[code], { error: { code, message } });
+    const match = matchRawRoute(url.value.pathname, 'websocket');
+    const handler = match && this.upgrades.get(match.route.name);
+    if (!match || !handler) return refuse('404 Not Found');
+    handler(req, socket, head, match.params);
   }
 }
 
@@ -262,10 +285,14 @@ async function readJsonBody(req: IncomingMessage): Promise<{ ok: true; value: un
   const type = req.headers['content-type'] ?? '';
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return { ok: false, status: 413, message: 'request body is larger than 1 MiB' };
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) return { ok: false, status: 413, message: 'request body is larger than 1 MiB' };
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return { ok: false, status: 400, message: 'the request body was cut off' };
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return { ok: true, value: {} };
@@ -276,3 +303,5 @@ async function readJsonBody(req: IncomingMessage): Promise<{ ok: true; value: un
     return { ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}` };
   }
 }
+
+export type { ApiErrorCode };

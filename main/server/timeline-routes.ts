@@ -1,113 +1,81 @@
 /**
- * Binary routes of the timeline work, registered on the HTTP server with
- * addRawRoute (they run after authentication, like every /api route):
+ * The binary routes of recordings, thumbnails and exports (preload/raw-routes.ts),
+ * registered on the HTTP server by name; they run after the Host, token and
+ * method checks, like every /api route:
  *
- *   GET /api/thumbnails/:id                 keyframe JPEG (made on first request)
- *   GET /api/exports/:id/download           the finished export as a zip
- *   GET /api/exports/:id/files/:name        one file of it (Range supported)
+ *   GET /api/recordings/:id/media            a segment's MP4 (Range supported)
+ *   GET /api/thumbnails/:id                  keyframe JPEG (made on first request)
+ *   GET /api/exports/:id/download            the finished export as a zip
+ *   GET /api/exports/:id/files/:file         one file of it (Range supported)
  *
- * Everything is addressed by id; a file name is accepted only when it is one
- * the export's own file list contains.
+ * Everything is addressed by id, parsed strictly (a malformed id is a 400);
+ * a file name is accepted only when it is one the export's own file list
+ * contains.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorCode } from '../../preload/api.ts';
 import { Id } from '../../preload/api.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ApiFailure } from '../engine/errors.ts';
-import { sendFileWithRange } from '../engine/playback/media.ts';
+import { resolveSegmentFile, sendFileWithRange } from '../engine/playback/media.ts';
 import { writeZip, zipLength } from '../engine/export/zip-stream.ts';
-import type { RawHandler } from './http-server.ts';
+import { parseThumbnailId } from '../engine/thumbnails/thumbnail-id.ts';
+import type { RawRouteHandler } from './http-server.ts';
+import type { RawRouteName } from '../../preload/raw-routes.ts';
+import { sendFailure } from './respond.ts';
 
-const STATUS: Record<ErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, unavailable: 503, internal: 500 };
-
-function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code]): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify({ error: { code, message } }));
+function idOf(raw: string, what: string): number {
+  const id = Id.safeParse(raw);
+  if (!id.success) throw new ApiFailure('invalid_input', `${what} id must be a positive integer`);
+  return id.data;
 }
 
-function fail(res: ServerResponse, err: unknown): void {
-  if (err instanceof ApiFailure) sendError(res, err.code, err.message);
-  else sendError(res, 'internal', `internal error: ${(err as Error).message}`);
+/** Runs a handler; an ApiFailure becomes its JSON error, anything else goes to the server (a bug). */
+export function guarded(handler: RawRouteHandler): RawRouteHandler {
+  return async (req, res, params) => {
+    try {
+      await handler(req, res, params);
+    } catch (err) {
+      sendFailure(res, err);
+    }
+  };
 }
 
-function methodOk(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return true;
-  res.setHeader('Allow', 'GET, HEAD');
-  sendError(res, 'invalid_input', `${req.method} is not allowed here`, 405);
-  return false;
-}
+export function timelineRawRoutes(engine: Engine): Partial<Record<RawRouteName, RawRouteHandler>> {
+  return {
+    recordingMedia: guarded(async (req, res, params) => {
+      const file = await resolveSegmentFile(engine.store, idOf(params.id, 'recording'));
+      sendFileWithRange(res, file, req.headers.range, 'video/mp4', req.method === 'HEAD');
+    }),
 
-export function timelineRawRoutes(engine: Engine): RawHandler {
-  return async (req, res, url) => {
-    const thumb = /^\/api\/thumbnails\/([^/]+)$/.exec(url.pathname);
-    if (thumb) {
-      if (!methodOk(req, res)) return true;
-      try {
-        const file = await engine.thumbnails.get(decodeURIComponent(thumb[1]));
-        sendFileWithRange(res, file, undefined, 'image/jpeg', req.method === 'HEAD');
-      } catch (err) {
-        fail(res, err);
-      }
-      return true;
-    }
+    thumbnail: guarded(async (req, res, params) => {
+      if (!parseThumbnailId(params.id)) throw new ApiFailure('invalid_input', 'a thumbnail id is <recording id>-<slot>');
+      const file = await engine.thumbnails.get(params.id);
+      sendFileWithRange(res, file, undefined, 'image/jpeg', req.method === 'HEAD');
+    }),
 
-    const download = /^\/api\/exports\/([^/]+)\/download$/.exec(url.pathname);
-    if (download) {
-      if (!methodOk(req, res)) return true;
-      const id = Id.safeParse(download[1]);
-      if (!id.success) {
-        sendError(res, 'invalid_input', 'export id must be a positive integer');
-        return true;
+    exportDownload: guarded(async (req, res, params) => {
+      const id = idOf(params.id, 'export');
+      const folder = engine.exports.exportName(id);
+      const entries = engine.exports.files(id).map((f) => ({ ...f, name: `${folder}/${f.name}` }));
+      res.writeHead(200, {
+        'Content-Type': 'application/zip',
+        'Content-Length': zipLength(entries),
+        'Content-Disposition': `attachment; filename="${folder}.zip"`,
+        'Cache-Control': 'no-store',
+      });
+      if (req.method === 'HEAD') res.end();
+      else {
+        await writeZip(entries, res);
+        res.end();
       }
-      try {
-        const folder = engine.exports.exportName(id.data);
-        const entries = engine.exports.files(id.data).map((f) => ({ ...f, name: `${folder}/${f.name}` }));
-        res.writeHead(200, {
-          'Content-Type': 'application/zip',
-          'Content-Length': zipLength(entries),
-          'Content-Disposition': `attachment; filename="${folder}.zip"`,
-          'Cache-Control': 'no-store',
-        });
-        if (req.method === 'HEAD') res.end();
-        else {
-          await writeZip(entries, res);
-          res.end();
-        }
-      } catch (err) {
-        fail(res, err);
-      }
-      return true;
-    }
+    }),
 
-    const one = /^\/api\/exports\/([^/]+)\/files\/([^/]+)$/.exec(url.pathname);
-    if (one) {
-      if (!methodOk(req, res)) return true;
-      const id = Id.safeParse(one[1]);
-      if (!id.success) {
-        sendError(res, 'invalid_input', 'export id must be a positive integer');
-        return true;
-      }
-      try {
-        let name: string;
-        try {
-          name = decodeURIComponent(one[2]);
-        } catch {
-          throw new ApiFailure('invalid_input', 'malformed file name');
-        }
-        const file = engine.exports.files(id.data).find((f) => f.name === name);
-        if (!file) throw new ApiFailure('not_found', `export ${id.data} has no file ${JSON.stringify(name)}`);
-        res.setHeader('Content-Disposition', `attachment; filename="${file.name}"`);
-        const type = file.name.endsWith('.mp4') ? 'video/mp4' : file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-        sendFileWithRange(res, file, req.headers.range, type, req.method === 'HEAD');
-      } catch (err) {
-        fail(res, err);
-      }
-      return true;
-    }
-    return false;
+    exportFile: guarded((req, res, params) => {
+      const id = idOf(params.id, 'export');
+      const file = engine.exports.files(id).find((f) => f.name === params.file);
+      if (!file) throw new ApiFailure('not_found', `export ${id} has no file ${JSON.stringify(params.file)}`);
+      res.setHeader('Content-Disposition', `attachment; filename="${file.name}"`);
+      const type = file.name.endsWith('.mp4') ? 'video/mp4' : file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      sendFileWithRange(res, file, req.headers.range, type, req.method === 'HEAD');
+    }),
   };
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Id, Name, Password, RetentionPolicy, RtspUrl, Username, UtcMs } from './primitives.ts';
 import { OnvifAddCameraInput, OnvifCameraDetails } from './onvif-camera.ts';
+import { DetectionRuntime } from './detection.ts';
 
 // ---------------------------------------------------------------------------
 // Cameras
@@ -44,6 +45,8 @@ export const CameraStorage = z.object({
   oldestStart: UtcMs.nullable(),
   /** How many days of footage this camera currently keeps. */
   daysKept: z.number(),
+  /** How many days back footage around events is kept (retention.eventsMaxAgeDays); null when events get no longer retention. */
+  eventDaysKept: z.number().nullable().optional(),
 });
 
 export const Camera = z.object({
@@ -184,7 +187,15 @@ export const EngineStatus = z.object({
   version: z.string(),
   startedAt: UtcMs,
   storage: StorageStatus,
-  cameras: z.array(z.object({ id: Id, name: z.string(), status: CameraStatus })),
+  cameras: z.array(
+    z.object({
+      id: Id,
+      name: z.string(),
+      status: CameraStatus,
+      /** Detection counters (frames processed and dropped, …); absent in engines without detection. */
+      detection: DetectionRuntime.optional(),
+    }),
+  ),
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 

@@ -15,8 +15,6 @@ export function livePath(cameraId: number, stream: StreamKind): string {
 
 /** WebSocket close codes the live route uses (4000-4999: application codes). */
 export const LIVE_CLOSE = {
-  /** The viewer could not keep up for too long (its queue stayed full). Reconnecting is fine. */
-  tooSlow: 4008,
   /** The camera or stream no longer exists. Do not reconnect. */
   gone: 4404,
   /** The server is shutting down. */

@@ -9,8 +9,8 @@
  * each `init` text message, then media fragments (moof+mdat), the first of
  * which starts with a keyframe. The client sends nothing.
  *
- * No operations yet: the table stays empty, the schemas are shared by the
- * engine (which sends) and the renderer's player (which receives).
+ * There are no request/response operations here: the schemas are shared by
+ * the engine (which sends) and the renderer's player (which receives).
  */
 import { z } from 'zod';
 import { StreamKind } from './core.ts';
@@ -42,5 +42,3 @@ export type LiveOfflineMessage = z.infer<typeof LiveOfflineMessage>;
 
 export const LiveMessage = z.discriminatedUnion('type', [LiveInitMessage, LiveOfflineMessage]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
-
-export const liveOperations = {} as const;

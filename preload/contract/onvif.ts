@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { MAX_QUERY_SPAN_MS } from './core.ts';
 import { Id, UtcMs } from './primitives.ts';
+import { EventBox, EventKindFilter, ObjectLabel } from './detection.ts';
 import { EndpointRef, OnvifCameraDetails, OnvifDeviceInfo, OnvifLogin, OnvifProfile, OnvifToken } from './onvif-camera.ts';
 
 export * from './onvif-camera.ts';
@@ -197,6 +198,10 @@ export const EventsQuery = z
     from: UtcMs,
     to: UtcMs,
     limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PER_QUERY).optional(),
+    /** motion, object, tamper: events of that kind; onvif: every event the camera itself reported (detection.ts). */
+    kind: EventKindFilter.optional(),
+    /** Object events of this label. */
+    label: ObjectLabel.optional(),
   })
   .strict()
   .refine((q) => q.from < q.to, { message: '"from" must be before "to"', path: ['from'] })
@@ -206,7 +211,7 @@ export type EventsQuery = z.input<typeof EventsQuery>;
 export const CameraEventRecord = z.object({
   id: Id,
   cameraId: Id,
-  /** motion or tamper. */
+  /** motion or tamper (reported by the camera), motion or object (Keepwatch's own detection). */
   kind: z.string(),
   start: UtcMs,
   /** null while the event is still going on. */
@@ -214,6 +219,13 @@ export const CameraEventRecord = z.object({
   /** Which part of the camera raised it (e.g. "VideoSourceConfigurationToken=vsc1,Rule=MotionRule"). */
   source: z.string(),
   topic: z.string(),
+  /** Who saw it: the camera (ONVIF) or Keepwatch's own detection. */
+  origin: z.enum(['onvif', 'detection']),
+  /** Object events: what, how sure (best score), where (best box, 0–1) and which zones it entered; null/[] otherwise. */
+  label: ObjectLabel.nullable(),
+  score: z.number().nullable(),
+  box: EventBox.nullable(),
+  zones: z.array(z.string()),
 });
 export type CameraEventRecord = z.infer<typeof CameraEventRecord>;
 

@@ -69,6 +69,12 @@ export const RetentionPolicy = z
   .object({
     /** Keep at most this many days of this camera; null = keep until the disk budget needs room. */
     maxAgeDays: z.number().positive('maxAgeDays must be positive').max(3650).nullable(),
+    /**
+     * Keep footage around events and review items (detection, ONVIF) this many
+     * days instead; null/omitted = like the rest. Only longer than maxAgeDays
+     * makes a difference (docs/detection.md "Retention").
+     */
+    eventsMaxAgeDays: z.number().positive('eventsMaxAgeDays must be positive').max(3650).nullable().optional(),
   })
   .strict();
 export type RetentionPolicy = z.infer<typeof RetentionPolicy>;

@@ -1,5 +1,5 @@
 /**
- * The app frame: a navigation rail (Live, Timeline, Cameras, Settings) and
+ * The app frame: a navigation rail (Live, Timeline, Review, Cameras, Settings) and
  * the page of the current hash route. The same frame runs in the desktop
  * window and in a browser against the headless server.
  */
@@ -12,6 +12,8 @@ import { LivePage } from './pages/live/LivePage.tsx';
 import { TimelinePage } from './pages/timeline/TimelinePage.tsx';
 import { CamerasPage } from './pages/cameras/CamerasPage.tsx';
 import { SettingsPage } from './pages/settings/SettingsPage.tsx';
+import { ReviewPage } from './pages/review/ReviewPage.tsx';
+import { ReviewIcon } from './review/ReviewIcon.tsx';
 
 interface PageEntry {
   id: string;
@@ -23,6 +25,7 @@ interface PageEntry {
 const PAGES: PageEntry[] = [
   { id: 'live', label: 'Live', icon: <LiveIcon />, render: (route) => <LivePage route={route} /> },
   { id: 'timeline', label: 'Timeline', icon: <TimelineIcon />, render: () => <TimelinePage /> },
+  { id: 'review', label: 'Review', icon: <ReviewIcon />, render: () => <ReviewPage /> },
   { id: 'cameras', label: 'Cameras', icon: <CameraIcon />, render: () => <CamerasPage /> },
   { id: 'settings', label: 'Settings', icon: <SettingsIcon />, render: () => <SettingsPage /> },
 ];

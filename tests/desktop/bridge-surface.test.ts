@@ -1,11 +1,12 @@
 /**
  * (2) The exposed bridge surface. preload/index.ts is loaded with a fake
  * `electron` module; what it hands to contextBridge must be exactly the
- * contract's operations, each invoking its own channel. The inline snapshot
- * makes adding an operation a deliberate change (update it with -u).
+ * contract's operations, each invoking its own channel, plus the desktop-only
+ * object (window.keepwatchDesktop: preload/contract/desktop.ts). The inline
+ * snapshots make adding an operation a deliberate change (update with -u).
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { OPERATION_NAMES } from '../../preload/api.ts';
+import { DESKTOP_OPERATION_NAMES, OPERATION_NAMES } from '../../preload/api.ts';
 
 const exposed: { key: string; api: Record<string, unknown> }[] = [];
 const invoke = vi.fn(async (channel: string, input: unknown) => ({ ok: true, value: { channel, input } }));
@@ -20,8 +21,8 @@ beforeAll(async () => {
 });
 
 describe('the preload bridge', () => {
-  it('exposes one object, window.keepwatch', () => {
-    expect(exposed.map((e) => e.key)).toEqual(['keepwatch']);
+  it('exposes two objects: window.keepwatch (the contract) and window.keepwatchDesktop (desktop-only dialogs)', () => {
+    expect(exposed.map((e) => e.key)).toEqual(['keepwatch', 'keepwatchDesktop']);
   });
 
   it('exposes exactly the contract operations, all functions, nothing else', () => {
@@ -43,11 +44,14 @@ describe('the preload bridge', () => {
         "createExport",
         "discoverCameras",
         "findAdjacent",
+        "getAlertSettings",
         "getCamera",
+        "getDetection",
         "getDiscoveryDefaults",
         "getExport",
         "getOnvifCamera",
         "getRecordingIndex",
+        "getReviewItem",
         "getSettings",
         "getSnapshot",
         "getStatus",
@@ -58,10 +62,14 @@ describe('the preload bridge', () => {
         "listExports",
         "listPtzPresets",
         "listRecordings",
+        "listReview",
         "probeOnvif",
         "ptz",
         "removeCamera",
+        "setDetection",
         "setOnvifProfiles",
+        "setReviewed",
+        "updateAlertSettings",
         "updateCamera",
         "updateSettings",
         "verifyExport",
@@ -77,6 +85,26 @@ describe('the preload bridge', () => {
       await expect(api[name](input)).resolves.toEqual({ ok: true, value: { channel: `kw:${name}`, input } });
       expect(invoke).toHaveBeenCalledTimes(1);
       expect(invoke).toHaveBeenCalledWith(`kw:${name}`, input);
+    }
+  });
+
+  it('window.keepwatchDesktop: exactly the reviewed desktop operations, each on its own "kw-desktop:<name>" channel', async () => {
+    const desktop = exposed.find((e) => e.key === 'keepwatchDesktop')!.api as Record<string, (input?: unknown) => Promise<unknown>>;
+    expect(Object.keys(desktop).sort()).toMatchInlineSnapshot(`
+      [
+        "chooseExportFolder",
+        "saveExportToFolder",
+      ]
+    `);
+    expect(Object.keys(desktop).sort()).toEqual([...DESKTOP_OPERATION_NAMES].sort());
+    expect(Object.isFrozen(desktop)).toBe(true);
+    for (const forbidden of ['invoke', 'send', 'on', 'ipcRenderer', 'require', 'fs', 'shell', 'openExternal', 'path', 'writeTo', 'showOpenDialog']) {
+      expect(desktop).not.toHaveProperty(forbidden);
+    }
+    for (const name of DESKTOP_OPERATION_NAMES) {
+      invoke.mockClear();
+      await expect(desktop[name]({ id: 1 })).resolves.toEqual({ ok: true, value: { channel: `kw-desktop:${name}`, input: { id: 1 } } });
+      expect(invoke).toHaveBeenCalledWith(`kw-desktop:${name}`, { id: 1 });
     }
   });
 });

@@ -68,11 +68,19 @@ describe('electron-vite build (main + preload)', () => {
     expect(specifiersOf(join(main, 'index.js'), readFileSync(join(main, 'index.js'), 'utf8')).specifiers).toContain('electron');
   });
 
-  it('copies every SQL migration beside the bundled engine, and draws the app icon', () => {
+  it('copies every SQL migration beside the bundled engine', () => {
     const sql = readdirSync(join(ROOT, 'main/engine/storage/schema')).filter((f) => f.endsWith('.sql'));
     expect(sql.length).toBeGreaterThan(0);
     expect(readdirSync(join(out, 'main', 'schema')).sort()).toEqual(sql.sort());
-    const icon = readFileSync(join(out, 'build', 'icon.png'));
-    expect(icon.readUInt32BE(16)).toBe(1024);
+  });
+
+  it('points the tray at the icon files in resources/ (electron-vite ?asset), relative to the bundle', () => {
+    const main = join(out, 'main');
+    const bundle = [join(main, 'index.js'), ...readdirSync(join(main, 'chunks')).map((f) => join(main, 'chunks', f))].map((f) => readFileSync(f, 'utf8')).join('\n');
+    for (const state of ['ok', 'warn', 'error', 'idle']) {
+      const ref = new RegExp(`join(?:\\$\\d+)?\\(import\\.meta\\.dirname, "([^"]*resources/tray/${state}\\.png)"\\)`).exec(bundle);
+      expect(ref, state).not.toBeNull();
+      expect(existsSync(join(main, ref![1])), ref![1]).toBe(true);
+    }
   });
 });

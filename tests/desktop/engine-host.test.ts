@@ -95,8 +95,9 @@ describe('engine host ⇄ main', () => {
     expect(((await ok.json()) as { name: string }[])[0].name).toBe('Porch');
     expect(existsSync(join(cfg.dataDir, 'api-token'))).toBe(false);
 
-    // A recording that does not exist.
-    await expect(client.resolveMedia(12345)).resolves.toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // A recording that does not exist (recordings reach the window through the loopback media route).
+    const missing = await fetch(`${base}/api/recordings/12345/media`, { headers: { Cookie: `kw_token=${encodeURIComponent(cfg.token)}` } });
+    expect(missing.status).toBe(404);
 
     // Status reaches main (camera changes are pushed, debounced).
     await expect.poll(() => statuses.at(-1)?.cameras.map((c) => c.name), { timeout: 5000 }).toEqual(['Porch']);
@@ -135,7 +136,7 @@ describe('engine host ⇄ main', () => {
     await expect(client.call('health', {})).resolves.toMatchObject({ ok: false, error: { code: 'unavailable', message: /starting/ } });
     const exits: [number, boolean][] = [];
     client.on('exit', (code, expected) => exits.push([code, expected]));
-    const pending = client.resolveMedia(1);
+    const pending = client.call('health', {});
     (client as unknown as { child: ChildLike }).child.kill();
     await expect(pending).resolves.toMatchObject({ ok: false, error: { code: 'unavailable' } });
     expect(exits).toEqual([[-9, false]]);

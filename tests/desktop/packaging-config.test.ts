@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { createRequire } from 'node:module';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { locateBinary } from '../../main/engine/ingest/ffmpeg-locator.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -53,7 +53,15 @@ describe('electron-builder.yml', () => {
 
   it('ships only the bundles', () => {
     const patterns: string[] = config.files.flatMap((f: string | { filter: string[] }) => (typeof f === 'string' ? [f] : f.filter));
-    expect(patterns.filter((f) => !f.startsWith('!'))).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**', 'package.json']);
+    expect(patterns.filter((f) => !f.startsWith('!'))).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/tray/**', 'package.json']);
+  });
+
+  it('takes the installers\' icons from resources/build/, and they exist', () => {
+    expect(config.directories.buildResources).toBe('resources/build');
+    expect(config.mac.icon).toBe('resources/build/icon.icns');
+    expect(config.win.icon).toBe('resources/build/icon.ico');
+    expect(config.linux.icon).toBe('resources/build/icons');
+    for (const p of [config.mac.icon, config.win.icon, join(config.linux.icon, '512x512.png'), 'resources/build/icon.png']) expect(existsSync(join(ROOT, p)), p).toBe(true);
   });
 
   const platforms = [
@@ -64,7 +72,7 @@ describe('electron-builder.yml', () => {
   it.each(platforms)('bundles ffmpeg for %s where the engine looks first', (section, platform, exe) => {
     const [res] = config[section].extraResources;
     expect(res.to).toBe(`ffmpeg/${platform}-\${arch}`);
-    expect(res.from).toBe(`vendor/ffmpeg/${platform}-\${arch}`);
+    expect(res.from).toBe(`resources/ffmpeg/${platform}-\${arch}`);
     expect(res.filter).toContain(exe);
   });
 });

@@ -131,7 +131,7 @@ describe('external links', () => {
 
 describe('network filter: only the app origin', () => {
   it('allows the app, its live WebSocket and local schemes', () => {
-    for (const url of [`${APP}/`, `${APP}/assets/index.js`, `${APP}/api/recordings/1/media`, 'ws://127.0.0.1:8761/api/live/1/sub', 'data:image/png;base64,AA==', 'blob:http://127.0.0.1:8761/1f', 'keepwatch-media://recording/7', 'devtools://devtools/bundled/x.js']) {
+    for (const url of [`${APP}/`, `${APP}/assets/index.js`, `${APP}/api/recordings/1/media`, 'ws://127.0.0.1:8761/api/live/1/sub', 'data:image/png;base64,AA==', 'blob:http://127.0.0.1:8761/1f', 'devtools://devtools/bundled/x.js']) {
       expect(requestVerdict(url, origins), url).toBe('allow');
     }
   });
@@ -205,7 +205,7 @@ describe('CSP builder', () => {
   it('builds a strict policy around the app origin', () => {
     const csp = buildCsp({ appOrigin: APP });
     expect(csp).toMatchInlineSnapshot(
-      `"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; media-src 'self' blob: keepwatch-media:; connect-src 'self' http://127.0.0.1:8761 ws://127.0.0.1:8761; worker-src 'self' blob:; manifest-src 'self'; object-src 'none'; frame-src 'none'; child-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"`,
+      `"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; media-src 'self' blob:; connect-src 'self' http://127.0.0.1:8761 ws://127.0.0.1:8761; worker-src 'self' blob:; manifest-src 'self'; object-src 'none'; frame-src 'none'; child-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"`,
     );
     const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
     expect(directives['script-src']).toEqual(["'self'"]); // no inline, no eval, no remote

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { SealedKeyError, secretBoxFor, unsealCredentialsKey, type SafeStorageLike } from '../../main/electron/safe-storage-box.ts';
 import { DEFAULT_DESKTOP_SETTINGS, loadDesktopSettings, saveDesktopSettings } from '../../main/electron/desktop-settings.ts';
-import { chooseRecordingsFolder, describeFolder, formatBytes, recordingsFolderAtLaunch, recordingsFolderProblem, volumeOf } from '../../main/electron/first-run.ts';
+import { formatBytes } from '../../preload/format-bytes.ts';
+import { chooseRecordingsFolder, describeFolder, recordingsFolderAtLaunch, recordingsFolderProblem, volumeOf } from '../../main/electron/first-run.ts';
 import { autostartEntry, launchedHidden, linuxAutostartFile, quoteExecArg, setStartAtLogin } from '../../main/electron/autostart.ts';
 import { openCredentials, sealCredentials } from '../../main/engine/secrets/secret-box.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -100,19 +101,19 @@ describe('desktop settings file', () => {
 });
 
 describe('first run: the recordings folder', () => {
-  it('formats sizes for people', () => {
-    expect(formatBytes(999)).toBe('999 bytes');
+  it('formats sizes for people (SI units, the one formatBytes)', () => {
+    expect(formatBytes(999)).toBe('999 B');
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
     expect(formatBytes(512_000_000_000)).toBe('512 GB');
-    expect(formatBytes(4_000_000_000_000)).toBe('4.0 TB');
+    expect(formatBytes(4_000_000_000_000)).toBe('4 TB');
   });
 
   it('reads the free space of the volume a folder would be on, even before it exists', () => {
     const v = volumeOf(join(tmp.dir, 'not', 'yet', 'there'));
     expect(v!.totalBytes).toBeGreaterThan(0);
     expect(v!.freeBytes).toBeGreaterThanOrEqual(0);
-    expect(describeFolder('/x', { freeBytes: 2e9, totalBytes: 1e12 })).toMatch(/2\.0 GB free of 1\.0 TB[\s\S]*delete the oldest footage early/);
-    expect(describeFolder('/x', { freeBytes: 800e9, totalBytes: 1e12 })).toBe('/x\n800 GB free of 1.0 TB');
+    expect(describeFolder('/x', { freeBytes: 2e9, totalBytes: 1e12 })).toMatch(/2 GB free of 1 TB[\s\S]*delete the oldest footage early/);
+    expect(describeFolder('/x', { freeBytes: 800e9, totalBytes: 1e12 })).toBe('/x\n800 GB free of 1 TB');
   });
 
   it('refuses unusable folders', () => {

@@ -1,11 +1,9 @@
 /**
- * The tray's wording and the notifications it raises (tray-status.ts), and
- * the icons drawn in code (icons.ts).
+ * The tray's wording and the notifications it raises (tray-status.ts). The
+ * icon files themselves: icons.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { inflateSync } from 'node:zlib';
 import { EMPTY_MEMORY, notificationsFor, trayView, type TrayCamera, type TrayInput } from '../../main/electron/tray-status.ts';
-import { appIconPng, ICON_COLOURS, trayIconPng } from '../../main/electron/icons.ts';
 
 const cam = (id: number, state: TrayCamera['status']['state'], name = `Cam ${id}`, lastError: string | null = null): TrayCamera => ({
   id,
@@ -84,38 +82,5 @@ describe('notifications', () => {
     expect(notificationsFor(a.memory, failed).notifications).toEqual([]);
     const back = notificationsFor(a.memory, running([]));
     expect(notificationsFor(back.memory, failed).notifications).toHaveLength(1);
-  });
-});
-
-/** Decodes our own PNGs (8-bit RGBA, filter 0) back to pixels. */
-function decodePng(png: Buffer): { size: number; rgba: Buffer } {
-  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  const size = png.readUInt32BE(16);
-  const idat = png.subarray(8 + 25 + 8, png.length - 12 - 4);
-  const raw = inflateSync(idat);
-  const rgba = Buffer.alloc(size * size * 4);
-  for (let y = 0; y < size; y++) {
-    expect(raw[y * (size * 4 + 1)]).toBe(0);
-    raw.copy(rgba, y * size * 4, y * (size * 4 + 1) + 1, (y + 1) * (size * 4 + 1));
-  }
-  return { size, rgba };
-}
-
-describe('icons', () => {
-  it('draws the tray icon in the state colour: opaque centre, transparent corners', () => {
-    for (const state of ['ok', 'warn', 'error', 'idle'] as const) {
-      const { size, rgba } = decodePng(trayIconPng(state, 32));
-      expect(size).toBe(32);
-      const px = (x: number, y: number) => [...rgba.subarray((y * size + x) * 4, (y * size + x) * 4 + 4)];
-      expect(px(16, 16)).toEqual([...ICON_COLOURS[state], 255]);
-      expect(px(0, 0)[3]).toBe(0);
-    }
-  });
-
-  it('draws the app icon at installer size', () => {
-    const { size, rgba } = decodePng(appIconPng(256));
-    expect(size).toBe(256);
-    expect(rgba[(128 * 256 + 128) * 4 + 3]).toBe(255);
-    expect(rgba[3]).toBe(0); // rounded corner
   });
 });

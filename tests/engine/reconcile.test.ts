@@ -46,7 +46,7 @@ describe('start-up reconciliation', () => {
     copyFileSync(sample, abs);
     truncateSync(abs, Math.floor(statSync(sample).size * 0.6)); // killed mid-fragment
 
-    const report = reconcile(store, log);
+    const report = await reconcile(store, log);
     expect(report).toMatchObject({ recovered: 1, discarded: 0, missingRowsRemoved: 0 });
     const row = store.segmentByRunSeq(runId, 2)!;
     expect(row.recovered).toBe(true);
@@ -58,12 +58,12 @@ describe('start-up reconciliation', () => {
     expect(statSync(abs).size).toBe(row.bytes);
 
     // Never indexed twice.
-    expect(reconcile(store, log).recovered).toBe(0);
+    expect((await reconcile(store, log)).recovered).toBe(0);
     expect(store.querySegments(cam, 0, clock.now() + 1).length).toBe(2);
     store.close();
   });
 
-  it('removes rows whose files are gone and discards files with no frame or no owner', () => {
+  it('removes rows whose files are gone and discards files with no frame or no owner', async () => {
     const { store, cam, streamId, runId, clock, log, sink } = setup('missing');
     const gone = store.newSegmentFile(cam, runId, 1, clock.now());
     store.insertSegment({ cameraId: cam, streamId, runId, seq: 1, start: 0, end: 1000, bytes: 10, codec: 'h264', width: 1, height: 1, file: gone, recovered: false });
@@ -74,16 +74,17 @@ describe('start-up reconciliation', () => {
     const garbageText = store.newSegmentFile(cam, runId, 3, clock.now());
     writeFileSync(store.absolutePath(garbageText), 'not an mp4 at all');
 
-    const report = reconcile(store, log);
+    const report = await reconcile(store, log);
     expect(report).toMatchObject({ recovered: 0, discarded: 3, missingRowsRemoved: 1 });
     expect(store.getSegment(1)).toBeNull();
+    await store.collectGarbage();
     for (const f of [headerOnly, orphan, garbageText]) expect(existsSync(store.absolutePath(f))).toBe(false);
     expect(store.totalBytes()).toBe(0);
     expect(sink.lines.join('\n')).toMatch(/belongs to no known run/);
     store.close();
   });
 
-  it('places a recovered first segment so it ends at its last write', () => {
+  it('places a recovered first segment so it ends at its last write', async () => {
     const { store, cam, runId, clock, log } = setup('first');
     const rel = store.newSegmentFile(cam, runId, 1, clock.now());
     const abs = store.absolutePath(rel);
@@ -91,16 +92,20 @@ describe('start-up reconciliation', () => {
     truncateSync(abs, Math.floor(statSync(sample).size * 0.7));
     const lastWrite = new Date(Date.UTC(2026, 10, 25, 11, 59, 30));
     utimesSync(abs, lastWrite, lastWrite);
-    expect(reconcile(store, log).recovered).toBe(1);
+    expect((await reconcile(store, log)).recovered).toBe(1);
     // Not the time of recovery: patching the header must not move the footage.
     expect(store.segmentByRunSeq(runId, 1)!.end).toBe(lastWrite.getTime());
     store.close();
   });
 
-  it('closes runs the engine never ended', () => {
+  it('closes runs the engine never ended, before the first await (no recorder started after it can lose its run)', async () => {
     const { store, log } = setup('runs');
-    expect(reconcile(store, log).runsClosed).toBe(1);
-    expect(reconcile(store, log).runsClosed).toBe(0);
+    const pending = reconcile(store, log);
+    const fresh = store.startRun(store.listStreams(store.listCameras()[0].id)[0].id);
+    expect((await pending).runsClosed).toBe(1);
+    expect((await reconcile(store, log)).runsClosed).toBe(1); // only the run started above, never the same run twice
+    store.endRun(fresh, 'test');
+    expect((await reconcile(store, log)).runsClosed).toBe(0);
     store.close();
   });
 });

@@ -48,9 +48,20 @@ describe('ffmpeg command line', () => {
 
   it('copies video over TCP with a socket timeout and a protocol whitelist into flushed fMP4 segments', () => {
     const args = seg(null);
+    // A camera without a login: the plain URL, over TCP, with a socket timeout and a protocol whitelist.
     expect(args).toEqual(expect.arrayContaining(['-c:v', 'copy', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-f', 'segment', '-reset_timestamps', '1']));
     expect(args[args.indexOf('-protocol_whitelist') + 1]).not.toMatch(/file|concat|pipe|subfile|http/);
     expect(args[args.indexOf('-i') + 1]).toBe('rtsp://10.0.0.5/live');
+    // With a login, the address travels on stdin: ffmpeg may read its list from the pipe,
+    // and opens the camera itself over TCP, with a socket timeout and a whitelist without pipes or files.
+    const withLogin = new RtspOpener(box).open({ ...camera, credentials: sealCredentials(box, { username: 'u', password: 'p' }) }, stream);
+    expect(withLogin.inputArgs).toEqual(expect.arrayContaining(['-f', 'concat', '-i', 'pipe:0']));
+    expect(withLogin.inputArgs[withLogin.inputArgs.indexOf('-protocol_whitelist') + 1]).toBe('pipe,rtsp,rtsps,rtp,srtp,udp,tcp,tls');
+    const list = withLogin.stdin!.replace('u:p@', '');
+    expect(list).toMatch(/^file 'rtsp:\/\/10\.0\.0\.5\/live'$/m);
+    expect(list).toMatch(/^option rtsp_transport 'tcp'$/m);
+    expect(list).toMatch(/^option timeout '5000000'$/m);
+    expect(/^option protocol_whitelist '(.*)'$/m.exec(list)![1]).not.toMatch(/file|concat|pipe|subfile|http/);
     // The flush options only work inside segment_format_options.
     expect(args[args.indexOf('-segment_format_options') + 1]).toBe('movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=250000:flush_packets=1');
     expect(args.slice(args.indexOf('-segment_list'), args.indexOf('-segment_list') + 4)).toEqual(['-segment_list', 'pipe:3', '-segment_list_type', 'csv']);
@@ -81,12 +92,17 @@ describe('ffmpeg command line', () => {
     expect(parseInputAudioCodec('  Stream #0:0: Video: h264 (High), yuv420p')).toBeNull();
   });
 
-  it('injects credentials only at spawn time and reports them as secrets', () => {
-    const sealed = sealCredentials(box, { username: 'admin', password: 'p@ss:/word' });
+  it("injects credentials only at spawn time, on ffmpeg's stdin, never in its arguments", () => {
+    const sealed = sealCredentials(box, { username: 'admin', password: "p@ss:/wo'rd" });
     const src = new RtspOpener(box).open({ ...camera, credentials: sealed }, stream);
-    const url = src.inputArgs[src.inputArgs.indexOf('-i') + 1];
-    expect(new URL(url).password).toBe(encodeURIComponent('p@ss:/word'));
-    expect(src.secrets).toContain('p@ss:/word');
+    expect(src.inputArgs.slice(src.inputArgs.indexOf('-i'))).toEqual(['-i', 'pipe:0']);
+    expect(src.inputArgs.join(' ')).not.toMatch(/admin|p@ss|wo/);
+    // The list on stdin: ffconcat, the URL quoted the way ffmpeg reads it back.
+    const file = /^file '(.*)'$/m.exec(src.stdin!)![1].replace(/'\\''/g, "'");
+    expect(new URL(file).password).toBe(encodeURIComponent("p@ss:/wo'rd"));
+    expect(src.stdin).toMatch(/^option rtsp_transport 'tcp'$/m);
+    expect(src.stdin).toMatch(/^option timeout '\d+'$/m);
+    expect(src.secrets).toContain("p@ss:/wo'rd");
   });
 
   it('refuses a tampered stored URL before spawning', () => {

@@ -3,15 +3,20 @@
  * argv: <dataDir> <segmentSeconds> <rtspUrl>...  Prints one JSON line per event.
  */
 import { Engine } from '../../main/engine/engine.ts';
+import { createProcessRunner, type ParentDeath } from '../../main/engine/ingest/process-runner.ts';
 import { FAST_RECORDER } from './engine.ts';
 
 const [dataDir, segmentSeconds, ...urls] = process.argv.slice(2);
 // KW_RECORDING_ONLY=1 (benchmarks): no background thumbnails or source hashing, to measure the recording path alone.
 const recordingOnly = process.env.KW_RECORDING_ONLY === '1';
+// KW_PARENT_DEATH=none|watchdog|pdeathsig: how ffmpeg is made to die with this process (the stray-recorder test
+// simulates the platforms without Linux's parent-death signal).
+const parentDeath = process.env.KW_PARENT_DEATH as ParentDeath | undefined;
 const engine = new Engine({
   dataDir,
   recorder: FAST_RECORDER,
   logSink: { write() {} },
+  ...(parentDeath ? { runner: createProcessRunner({ parentDeath }) } : {}),
   ...(recordingOnly ? { thumbnails: { background: false }, backgroundHashing: false } : {}),
 });
 engine.updateSettings({ segmentSeconds: Number(segmentSeconds), freeSpaceFloorBytes: 0 });

@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { LiveHub } from '../../main/engine/live/live-hub.ts';
 import { LiveStream, describeInit } from '../../main/engine/live/live-stream.ts';
-import { parseLivePath } from '../../main/engine/live/ws-route.ts';
+import { parseLiveParams } from '../../main/engine/live/ws-route.ts';
+import { matchRawRoute } from '../../preload/raw-routes.ts';
+
+/** The live route as the server resolves it: the raw-route table, then the strict parameter check. */
+function parseLivePath(pathname: string) {
+  const match = matchRawRoute(pathname, 'websocket');
+  return match?.route.name === 'live' ? parseLiveParams(match.params) : null;
+}
 import { FakeCatalog, FakeViewer, fragment, initInfo, log } from './fakes.ts';
 
 const POLICY = { highWaterBytes: 1000, lowWaterBytes: 100, dropAfterMs: 5000, maxGopBytes: 1_000_000, staleGopMs: 2000, transcodeLingerMs: 50, sweepMs: 60_000 };
@@ -188,8 +195,8 @@ describe('isolation', () => {
 
   it('parses only well-formed live paths', () => {
     expect(parseLivePath('/api/live/12/sub')).toEqual({ cameraId: 12, kind: 'sub' });
-    expect(parseLivePath('/api/live/3/main/')).toEqual({ cameraId: 3, kind: 'main' });
-    for (const bad of ['/api/live/0/main', '/api/live/-1/main', '/api/live/1/third', '/api/live/1', '/api/live/1/main/x', '/api/live/01/main', '/api/live/1e3/main', '/api/live/99999999999999999/main']) {
+    expect(parseLivePath('/api/live/3/main')).toEqual({ cameraId: 3, kind: 'main' });
+    for (const bad of ['/api/live/3/main/', '/api/live/%E0%A4%A/main', '/api/live/0/main', '/api/live/-1/main', '/api/live/1/third', '/api/live/1', '/api/live/1/main/x', '/api/live/01/main', '/api/live/1e3/main', '/api/live/99999999999999999/main']) {
       expect(parseLivePath(bad), bad).toBeNull();
     }
   });

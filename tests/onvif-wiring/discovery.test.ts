@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startDevices, startTestApp, closedPort, inLoopbackOnlyNamespace, MULTICAST_SKIP_REASON, type TestApp } from './helpers.ts';
-import type { SimOnvifDevice } from '../sim/onvif/index.ts';
+import type { SimOnvifDevice } from '../../main/sim-onvif/index.ts';
 
 const multicast = inLoopbackOnlyNamespace();
 if (!multicast) console.log(`[skip] ${MULTICAST_SKIP_REASON}`);

@@ -17,7 +17,7 @@ import { build } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { attr, count, focused, hasText, hidden, visible, eventually } from '../ui/page-expect.ts';
 import { closedPort, grabJpeg, profilesFor, startDevices, startJpegServer } from './helpers.ts';
-import type { SimOnvifDevice } from '../sim/onvif/index.ts';
+import type { SimOnvifDevice } from '../../main/sim-onvif/index.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts/onvif');
 

@@ -13,7 +13,7 @@ import { startHeadless, type Headless, type HeadlessOptions } from '../../main/h
 import { MemorySink } from '../../main/engine/log.ts';
 import { FAST_RECORDER } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions, type SimProfile } from '../sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions, type SimProfile } from '../../main/sim-onvif/index.ts';
 
 export { MULTICAST_SKIP_REASON, inLoopbackOnlyNamespace, closedPort } from '../onvif/helpers/network.ts';
 

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { nodeProcessRunner, type ProcessRunner } from '../../main/engine/ingest/process-runner.ts';
 import { closedPort, startDevices, startTestApp, type TestApp } from './helpers.ts';
-import type { SimOnvifOptions } from '../sim/onvif/index.ts';
+import type { SimOnvifOptions } from '../../main/sim-onvif/index.ts';
 
 let t: TestApp;
 let dead: number;

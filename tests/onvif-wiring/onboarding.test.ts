@@ -9,10 +9,10 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
-import { makeSelfSignedCert } from '../onvif/helpers/tlsCert.ts';
+import { makeSelfSignedCert } from '../onvif/helpers/tls-cert.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { closedPort, grabJpeg, isJpeg, profilesFor, startDevices, startJpegServer, startTestApp, type TestApp } from './helpers.ts';
-import type { SimOnvifDevice } from '../sim/onvif/index.ts';
+import type { SimOnvifDevice } from '../../main/sim-onvif/index.ts';
 
 const THREE_HOURS = 3 * 3600_000;
 

@@ -9,7 +9,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { waitFor } from '../helpers/wait.ts';
 import { closedPort, startDevices, startTestApp, type TestApp } from './helpers.ts';
-import type { SimOnvifDevice } from '../sim/onvif/index.ts';
+import type { SimOnvifDevice } from '../../main/sim-onvif/index.ts';
+import { databaseOf } from '../../main/engine/storage/store.ts';
 
 let t: TestApp;
 let device: SimOnvifDevice;
@@ -119,7 +120,7 @@ describe('camera events', () => {
     expect(closed.end).toBeGreaterThanOrEqual(closed.start);
     expect(await events()).toHaveLength(1);
 
-    const row = t.app.engine.store.db.prepare('SELECT camera_id, kind, start_ms, end_ms FROM events WHERE id = ?').get(open.id);
+    const row = databaseOf(t.app.engine.store).prepare('SELECT camera_id, kind, start_ms, end_ms FROM events WHERE id = ?').get(open.id);
     expect(row).toEqual({ camera_id: cameraId, kind: 'motion', start_ms: closed.start, end_ms: closed.end });
     // The timeline shows the same rows.
     const timeline = await t.api('GET', `/api/timeline?cameras=${cameraId}&from=${before - 1000}&to=${Date.now() + 1000}`);
@@ -161,7 +162,7 @@ describe('camera events', () => {
     const r = await t.api('DELETE', `/api/cameras/${cameraId}`);
     expect(r.status).toBe(200);
     expect(device.activeSubscriptions()).toBe(0);
-    const left = t.app.engine.store.db.prepare('SELECT COUNT(*) AS n FROM events WHERE camera_id = ?').get(cameraId) as { n: number };
+    const left = databaseOf(t.app.engine.store).prepare('SELECT COUNT(*) AS n FROM events WHERE camera_id = ?').get(cameraId) as { n: number };
     expect(left.n).toBe(0);
   });
 });

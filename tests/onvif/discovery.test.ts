@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverDevices, listProbeInterfaces, parseProbeTargets } from '../../main/engine/onvif/index.ts';
-import { startSimOnvifDevice, type SimOnvifDevice } from '../sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice } from '../../main/sim-onvif/index.ts';
 import { inLoopbackOnlyNamespace, MULTICAST_SKIP_REASON } from './helpers/network.ts';
 
 const multicastAllowed = inLoopbackOnlyNamespace();

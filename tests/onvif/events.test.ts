@@ -8,8 +8,8 @@ import {
   type PullPointSubscriber,
 } from '../../main/engine/onvif/index.ts';
 import { parseXml } from '../../main/engine/onvif/xml.ts';
-import { startSimOnvifDevice, type SimOnvifDevice } from '../sim/onvif/index.ts';
-import { waitFor } from './helpers/waitFor.ts';
+import { startSimOnvifDevice, type SimOnvifDevice } from '../../main/sim-onvif/index.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 const THREE_HOURS = 3 * 3600_000;
 const cleanups: Array<() => Promise<void>> = [];

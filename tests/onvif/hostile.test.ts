@@ -5,9 +5,9 @@
  */
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseProbeMatches } from '../../main/engine/onvif/discoveryMessages.ts';
+import { parseProbeMatches } from '../../main/engine/onvif/discovery-messages.ts';
 import { discoverDevices, isOnvifError, onboardDevice, OnvifError, parseXml } from '../../main/engine/onvif/index.ts';
-import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions } from '../sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions } from '../../main/sim-onvif/index.ts';
 import {
   HOSTILE_DOCUMENTS,
   HOSTILE_PROBE_MATCHES,
@@ -16,7 +16,7 @@ import {
   probeMatch,
   soap,
   streamUriReply,
-} from './helpers/hostilePayloads.ts';
+} from './helpers/hostile-payloads.ts';
 import { rawHttpServer } from './helpers/network.ts';
 
 const PASSWORD = 'hostile-test-pw';
@@ -148,15 +148,40 @@ describe('hostile HTTP behaviour', () => {
 });
 
 describe('hostile WS-Discovery answers are dropped', () => {
-  it.each(HOSTILE_PROBE_MATCHES)('%s', (label, datagram) => {
+  const isForeignAnswer = (label: string) => label.startsWith('answer to somebody');
+  const malformed = HOSTILE_PROBE_MATCHES.filter(([label]) => !isForeignAnswer(label));
+
+  it.each(malformed)('%s', (_label, datagram) => {
     let matches: unknown[] = [];
     try {
       matches = parseProbeMatches(Buffer.from(datagram));
     } catch (error) {
       expect(isOnvifError(error)).toBe(true);
     }
-    // An answer to somebody else's probe is well-formed; discovery drops it by RelatesTo (next test).
-    if (!label.startsWith('answer to somebody')) expect(matches).toEqual([]);
+    expect(matches).toEqual([]);
+  });
+
+  it('an answer to somebody else’s probe parses, carrying its RelatesTo, so discovery can drop it', () => {
+    const foreign = HOSTILE_PROBE_MATCHES.filter(([label]) => isForeignAnswer(label));
+    expect(foreign).toHaveLength(1);
+    const matches = parseProbeMatches(Buffer.from(foreign[0][1]));
+    expect(matches).toEqual([expect.objectContaining({ endpointRef: 'urn:uuid:hostile', relatesTo: 'urn:uuid:not-ours' })]);
+  });
+
+  it('over UDP, an answer to somebody else’s probe is not reported; the same device answering us is', async () => {
+    const responder = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => responder.bind(0, '127.0.0.1', resolve));
+    responder.on('message', (_probe, remote) => {
+      responder.send(probeMatch({ relatesTo: 'urn:uuid:not-ours' }), remote.port, remote.address);
+      responder.send(probeMatch({ ref: '<a:EndpointReference><a:Address>urn:uuid:answers-us</a:Address></a:EndpointReference>' }), remote.port, remote.address);
+    });
+    try {
+      const result = await discoverDevices({ interfaces: [], addresses: [`127.0.0.1:${responder.address().port}`], timeoutMs: 600 });
+      expect(result.devices.map((d) => d.endpointRef)).toEqual(['urn:uuid:answers-us']);
+      expect(result.rejectedMessages).toBeGreaterThanOrEqual(1);
+    } finally {
+      responder.close();
+    }
   });
 
   it('over UDP, among hostile answers, only the real device is reported', async () => {

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimOnvifDevice, type SimOnvifDevice } from '../sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice } from '../../main/sim-onvif/index.ts';
 
 type Callback<T = unknown> = (error: Error | null, value: T) => void;
 interface Cam {

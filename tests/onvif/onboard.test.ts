@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDevice, fetchSnapshot, isOnvifError, onboardDevice, OnvifError, type OnboardOptions } from '../../main/engine/onvif/index.ts';
-import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions } from '../sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice, type SimOnvifOptions } from '../../main/sim-onvif/index.ts';
 import { closedPort, silentServer } from './helpers/network.ts';
-import { makeSelfSignedCert } from './helpers/tlsCert.ts';
+import { makeSelfSignedCert } from './helpers/tls-cert.ts';
 
 const PASSWORD = 'S3cret-pass!';
 const THREE_HOURS = 3 * 3600_000;

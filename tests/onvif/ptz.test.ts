@@ -12,7 +12,7 @@ import {
   zoom,
   type OnvifSession,
 } from '../../main/engine/onvif/index.ts';
-import { startSimOnvifDevice, type SimOnvifDevice } from '../sim/onvif/index.ts';
+import { startSimOnvifDevice, type SimOnvifDevice } from '../../main/sim-onvif/index.ts';
 
 describe('PTZ', () => {
   let device: SimOnvifDevice;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestAuthorization, parseDigestChallenges } from '../../main/engine/onvif/httpDigest.ts';
+import { digestAuthorization, parseDigestChallenges } from '../../main/engine/onvif/http-digest.ts';
 import { parseXml, path, textOf } from '../../main/engine/onvif/xml.ts';
 import { passwordDigest, usernameTokenHeader, wsseTimestamp } from '../../main/engine/onvif/wsse.ts';
 

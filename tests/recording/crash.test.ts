@@ -14,8 +14,8 @@ import { startTestEngine } from '../helpers/engine.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { decodesCleanly, probe } from '../helpers/media.ts';
 import { decodeTimestamps } from '../sim/signature.ts';
-import { sleep, waitFor } from '../helpers/wait.ts';
-import type { SegmentRow } from '../../main/engine/storage/store.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { databaseOf, type SegmentRow } from '../../main/engine/storage/store.ts';
 
 const CHILD = fileURLToPath(new URL('../helpers/engine-child.ts', import.meta.url));
 let sims: SimCameraSet;
@@ -53,16 +53,15 @@ describe('crash safety', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = null;
-    await sleep(1000);
     // Its ffmpeg died with it (the kernel's parent-death signal): no orphan keeps writing.
-    const orphans = spawnSync('pgrep', ['-f', tmp.dir]).stdout.toString().trim();
-    expect(orphans).toBe('');
+    await waitFor(() => spawnSync('pgrep', ['-f', tmp.dir]).stdout.toString().trim() === '', { timeoutMs: 3000, what: 'no orphan ffmpeg' });
 
     const t = startTestEngine({ dir: tmp.dir, segmentSeconds: 4 });
     try {
+      await t.engine.ready;
       const report = t.engine.reconcileReport!;
       expect(report.recovered).toBe(1);
-      expect(t.engine.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(databaseOf(t.engine.store).pragma('integrity_check', { simple: true })).toBe('ok');
 
       // Everything indexed before the crash is untouched.
       for (const s of segments) {

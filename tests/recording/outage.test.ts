@@ -2,11 +2,13 @@
  * Issue 2, test 3: a camera vanishes for 20 s and returns. Its status goes
  * offline (with a reason) and back to recording by itself, the other camera
  * never stops, and the outage shows as a gap between two runs. Also: a camera
- * that stalls (connection open, no data) is detected and reconnected.
+ * that stalls (connection open, no data) is caught by the engine's stall
+ * detector — the authoritative timeout for a connected stream (ffmpeg's own
+ * socket timeout did not fire within 10 s on such a camera) — and reconnected.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
-import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { FAST_RECORDER, startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
 import type { CameraStatus } from '../../preload/api.ts';
 
@@ -32,7 +34,8 @@ describe('never stop recording', () => {
       if (id === a.id && kind === 'main' && states.at(-1) !== s.state) states.push(s.state);
     });
     await waitFor(() => t.engine.cameras.get(a.id).status.state === 'recording', { timeoutMs: 20_000, what: 'recording' });
-    await sleep(4000);
+    const segmentsOf = (id: number) => t.engine.store.querySegments(id, 0, Date.now() + 60_000);
+    await waitFor(() => segmentsOf(a.id).length >= 2, { timeoutMs: 20_000, what: 'two segments before the outage' });
 
     const droppedAt = Date.now();
     await sims.cameras[0].drop();
@@ -51,11 +54,11 @@ describe('never stop recording', () => {
     await waitFor(() => t.engine.cameras.get(a.id).status.state === 'recording', { timeoutMs: 20_000, what: 'recording again' });
     const resumeMs = Date.now() - restoredAt;
     console.log(`outage test: resumed ${resumeMs} ms after the camera returned`);
-    await sleep(5000);
+    await waitFor(() => new Set(segmentsOf(a.id).map((s) => s.runId)).size === 2, { timeoutMs: 20_000, what: 'a segment after the outage' });
     await t.engine.supervisor.stopAll();
 
-    expect(states).toEqual(['recording', 'offline', 'recording', 'disabled'].slice(0, states.length));
-    expect(states.slice(0, 3)).toEqual(['recording', 'offline', 'recording']);
+    // Exactly this story, nothing more: no flapping, and stopping says so.
+    expect(states).toEqual(['recording', 'offline', 'recording', 'disabled']);
 
     // The outage is a gap between two runs, roughly as long as the outage.
     const segs = t.engine.store.querySegments(a.id, 0, Date.now() + 60_000);
@@ -76,12 +79,16 @@ describe('never stop recording', () => {
     await t.engine.supervisor.startAll();
     const cam = t.engine.cameras.list().find((c) => c.name === 'steady')!;
     await waitFor(() => t.engine.cameras.get(cam.id).status.state === 'recording', { timeoutMs: 20_000, what: 'recording' });
-    await sims.cameras[1].freeze();
+    const frozenAt = Date.now();
+    await sims.cameras[1].freeze(); // SIGSTOP: the socket stays open, nothing arrives
     const s = await waitFor(() => {
       const st = t.engine.cameras.get(cam.id).status;
       return st.state === 'offline' ? st : null;
     }, { timeoutMs: 15_000, what: 'stall detected' });
-    expect(s.lastError).toMatch(/stalled|timed out|timeout|no video|Connection/i);
+    const detectedMs = Date.now() - frozenAt;
+    console.log(`outage test: stall detected after ${detectedMs} ms (stallMs ${FAST_RECORDER.stallMs})`);
+    // The engine's detector, not ffmpeg's socket timeout nor any other error: delete the detector and this fails.
+    expect(s.lastError).toMatch(/^stream stalled: no data for \d+ s$/);
     await sims.cameras[1].thaw();
     await waitFor(() => t.engine.cameras.get(cam.id).status.state === 'recording', { timeoutMs: 25_000, what: 'recording after thaw' });
   }, 90_000);

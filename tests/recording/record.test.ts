@@ -9,7 +9,7 @@ import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
 import { fileSignature, nearestPalette } from '../sim/signature.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { probe, audioCodecOf } from '../helpers/media.ts';
-import { sleep, waitFor } from '../helpers/wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 import type { SegmentRow } from '../../main/engine/storage/store.ts';
 
 let sims: SimCameraSet;
@@ -33,7 +33,8 @@ describe('continuous recording', () => {
       ids.push(c.id);
     }
     await waitFor(() => ids.every((id) => t.engine.cameras.get(id).status.state === 'recording'), { timeoutMs: 20_000, what: 'both cameras recording' });
-    await sleep(30_000);
+    // About 30 s of footage: eight finished segments of ~3 s each.
+    await waitFor(() => ids.every((id) => t.engine.store.querySegments(id, 0, Date.now() + 60_000).length >= 8), { timeoutMs: 60_000, intervalMs: 500, what: '8 segments per camera' });
     await t.engine.supervisor.stopAll(); // finishes and indexes the open segments
 
     for (const [i, id] of ids.entries()) {

@@ -43,6 +43,7 @@ describe('retention', () => {
     const kept = before.filter((s) => after.has(s.id));
     expect(deleted.length).toBe(report.spaceDeleted);
     expect(Math.max(...deleted.map((s) => s.start))).toBeLessThanOrEqual(Math.min(...kept.map((s) => s.start)) + 2500);
+    await t.engine.store.collectGarbage(); // unlinking is asynchronous
     for (const s of deleted) expect(existsSync(t.engine.store.absolutePath(s.file))).toBe(false);
     const newestOf = (id: number) => before.filter((s) => s.cameraId === id).at(-1)!;
     expect(after.has(newestOf(a.id).id)).toBe(true);
@@ -55,8 +56,10 @@ describe('retention', () => {
 
     // Recording continues under the budget: new segments keep arriving and old ones keep going.
     const newestId = Math.max(...before.map((s) => s.id));
-    await sleep(8000);
-    const latest = [a.id, b.id].flatMap((id) => t.engine.store.querySegments(id, 0, Date.now() + 1e6));
+    const latest = await waitFor(() => {
+      const all = [a.id, b.id].flatMap((id) => t.engine.store.querySegments(id, 0, Date.now() + 1e6));
+      return all.some((s) => s.id > newestId) ? all : null;
+    }, { timeoutMs: 15_000, what: 'a new segment under the budget' });
     expect(latest.some((s) => s.id > newestId)).toBe(true);
     expect(t.engine.cameras.get(a.id).status.state).toBe('recording');
     t.engine.retention.runOnce();
@@ -73,7 +76,7 @@ describe('retention', () => {
     // Hold the oldest two segments (an export running), then age everything out.
     const release = t.engine.retention.hold(cams[1].id, segs[0].start, segs[1].end);
     await t.engine.cameras.update({ id: cams[1].id, retention: { maxAgeDays: 1 / (24 * 3600 * 1000) } }); // 1 ms
-    await sleep(50);
+    await waitFor(() => Date.now() > segs.at(-1)!.end + 1, { timeoutMs: 5000, intervalMs: 5, what: 'the footage to be older than 1 ms' });
     t.engine.retention.runOnce();
     const left = t.engine.store.querySegments(cams[1].id, 0, Date.now() + 1e6).map((s) => s.id);
     expect(left).toEqual([segs[0].id, segs[1].id]);

@@ -40,8 +40,10 @@ describe('reconnect storm', () => {
     await waitFor(allRecording, { timeoutMs: 30_000, what: 'all recording' });
 
     const resumeTimes: number[] = [];
+    const runsOf = (id: number) => new Set(t.engine.store.querySegments(id, 0, Date.now() + 60_000).map((s) => s.runId)).size;
     for (let round = 0; round < 3; round++) {
-      await sleep(3000);
+      // Every camera has footage in this round's run before the drop.
+      await waitFor(() => ids.every((id) => runsOf(id) === round + 1), { timeoutMs: 15_000, what: `a segment of run ${round + 1} per camera` });
       await sims.dropAll();
       await waitFor(() => ids.every((id) => t.engine.cameras.get(id).status.state === 'offline'), { timeoutMs: 15_000, what: `all offline (round ${round + 1})` });
       await sleep(2000 + round * 2000); // deepen the backoff a little more each round
@@ -51,7 +53,7 @@ describe('reconnect storm', () => {
       resumeTimes.push(Date.now() - back);
     }
     console.log(`storm test: all ${N} cameras resumed after ${resumeTimes.join(', ')} ms`);
-    await sleep(3000);
+    await waitFor(() => ids.every((id) => runsOf(id) === 4), { timeoutMs: 15_000, what: 'a segment of the last run per camera' });
     await t.engine.supervisor.stopAll();
 
     // Every segment of every camera shows that camera's colour in every sampled frame.

@@ -13,14 +13,17 @@ import { MemorySink } from '../../main/engine/log.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { FAST_RECORDER } from '../helpers/engine.ts';
 import { sleep } from '../helpers/wait.ts';
+import { databaseOf } from '../../main/engine/storage/store.ts';
 
 let app: Headless;
 const tmp = tempDir('kw-http-');
 const spawned: string[][] = [];
+const stdins: string[] = [];
 const logs = new MemorySink();
 const runner: ProcessRunner = {
   spawn(cmd, args, options) {
     spawned.push([...args]);
+    stdins.push(options?.stdin ?? '');
     return nodeProcessRunner.spawn(cmd, args, options);
   },
 };
@@ -179,10 +182,13 @@ describe('the API refuses bad input clearly', () => {
     expect(list.body).not.toContain('Sup3r-Secret');
     expect(logs.lines.join('\n')).not.toContain('Sup3r-Secret');
     expect(logs.lines.join('\n')).not.toContain('admin:');
-    // ffmpeg got the credentials (it must), through an argument array.
-    expect(spawned.at(-1)).toContain('rtsp://admin:Sup3r-Secret@127.0.0.1:9/live');
+    // ffmpeg got the credentials (it must) on its stdin; its argument list, which every
+    // local account can read, holds neither the password nor the address with it.
+    expect(stdins.at(-1)).toContain("file 'rtsp://admin:Sup3r-Secret@127.0.0.1:9/live'");
+    expect(spawned.at(-1)!.join(' ')).not.toContain('Sup3r-Secret');
+    expect(spawned.at(-1)!.join(' ')).not.toContain('admin');
     // The database holds only ciphertext.
-    app.engine.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    databaseOf(app.engine.store).pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(join(tmp.dir, 'keepwatch.db')).includes('Sup3r-Secret')).toBe(false);
     // Editing the name keeps the credentials; removing the camera works.
     const patched = await send('PATCH', `/api/cameras/${r.json.id}`, { body: '{"name":"front door","enabled":false}' });

@@ -297,6 +297,7 @@ describe('retention during an export', () => {
     expect([runningBefore, runningAfter]).toEqual(['running', 'running']); // retention really ran during the export
     expect(report.ageDeleted).toBeGreaterThan(0);
     for (const s of pre) expect(f.app.engine.store.getSegment(s.id), `pre-gap segment ${s.id} deleted`).toBeNull();
+    await f.app.engine.store.collectGarbage(); // files are unlinked asynchronously, after their rows
     for (const s of pre) expect(existsSync(thumbs(s)), 'its thumbnail went with it').toBe(false);
     for (const s of post) expect(f.app.engine.store.getSegment(s.id), `held segment ${s.id}`).not.toBeNull();
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeIntervals, gapsWithin, clipIntervals, JOIN_TOLERANCE_MS } from '../../main/engine/timeline/intervals.ts';
-import { Store } from '../../main/engine/storage/store.ts';
+import { Store, databaseOf } from '../../main/engine/storage/store.ts';
 import { ManualClock } from '../../main/engine/clock.ts';
 
 describe('mergeIntervals', () => {
@@ -112,10 +112,10 @@ describe('footage_spans kept by the store', () => {
     );
     const kept = store.footage.query(cam, 0, 1e9);
     // Re-run the migration's backfill on the same rows.
-    store.db.exec('DELETE FROM footage_spans');
+    databaseOf(store).exec('DELETE FROM footage_spans');
     const sql = (await import('node:fs')).readFileSync(new URL('../../main/engine/storage/schema/002_timeline.sql', import.meta.url), 'utf8');
     const backfill = sql.slice(sql.indexOf('INSERT INTO footage_spans'), sql.indexOf('GROUP BY camera_id, span_no;') + 'GROUP BY camera_id, span_no;'.length);
-    store.db.exec(backfill);
+    databaseOf(store).exec(backfill);
     expect(store.footage.query(cam, 0, 1e9)).toEqual(kept);
     expect(kept).toEqual([{ start: 0, end: 6000 }, { start: 9000, end: 12000 }]);
     store.close();

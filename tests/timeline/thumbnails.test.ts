@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { Store, parseSegmentFileName } from '../../main/engine/storage/store.ts';
+import { basename, dirname, join } from 'node:path';
+import { Store, databaseOf, parseSegmentFileName } from '../../main/engine/storage/store.ts';
 import { ManualClock } from '../../main/engine/clock.ts';
 import { JobQueue } from '../../main/engine/thumbnails/job-queue.ts';
 import { parseThumbnailId, thumbnailId } from '../../main/engine/thumbnails/thumbnail-id.ts';
@@ -32,10 +32,10 @@ function storeWithSegments(n: number) {
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
 
 describe('thumbnail files', () => {
-  it('live beside their segment and go with it', () => {
+  it('live beside their segment and go with it', async () => {
     const { store, segments } = storeWithSegments(3);
-    const row = store.thumbnails.save(segments[0], 0, 0, JPEG)!;
-    store.thumbnails.save(segments[0], 1, 10_000, JPEG);
+    const row = (await store.thumbnails.save(segments[0], 0, 0, JPEG))!;
+    await store.thumbnails.save(segments[0], 1, 10_000, JPEG);
     expect(row.file).toBe(segments[0].file.replace(/\.mp4$/, '.t0.jpg'));
     expect(dirname(row.file)).toBe(dirname(segments[0].file));
     expect(parseSegmentFileName(row.file)).toBeNull(); // never mistaken for footage
@@ -43,42 +43,58 @@ describe('thumbnail files', () => {
     expect(existsSync(store.absolutePath(row.file))).toBe(true);
 
     store.deleteSegments([segments[0].id]);
+    await store.collectGarbage();
     expect(existsSync(store.absolutePath(row.file))).toBe(false);
     expect(existsSync(store.absolutePath(segments[0].file.replace(/\.mp4$/, '.t1.jpg')))).toBe(false);
     expect(store.thumbnails.get(segments[0].id, 0)).toBeNull();
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM garbage').get()).toEqual({ n: 0 });
+    expect(databaseOf(store).prepare('SELECT COUNT(*) AS n FROM garbage').get()).toEqual({ n: 0 });
     store.close();
   });
 
-  it('is not kept for a segment deleted while it was being made', () => {
+  it('is not kept for a segment deleted before it was saved', async () => {
     const { store, segments } = storeWithSegments(2);
     store.deleteSegments([segments[1].id]);
-    expect(store.thumbnails.save(segments[1], 0, 0, JPEG)).toBeNull();
+    expect(await store.thumbnails.save(segments[1], 0, 0, JPEG)).toBeNull();
     expect(existsSync(store.absolutePath(segments[1].file.replace(/\.mp4$/, '.t0.jpg')))).toBe(false);
     store.close();
   });
 
-  it('goes with its camera, and with a segment whose file vanished', () => {
+  it('is dropped, file and all, when its segment is deleted while the JPEG is being written', async () => {
     const { store, segments } = storeWithSegments(2);
-    const a = store.thumbnails.save(segments[0], 0, 0, JPEG)!;
+    const saving = store.thumbnails.save(segments[1], 0, 0, JPEG); // checks, then writes asynchronously
+    store.deleteSegments([segments[1].id]); // retention, meanwhile
+    expect(await saving).toBeNull();
+    await store.collectGarbage();
+    expect(store.thumbnails.get(segments[1].id, 0)).toBeNull();
+    expect(existsSync(store.absolutePath(segments[1].file.replace(/\.mp4$/, '.t0.jpg')))).toBe(false);
+    expect(existsSync(store.absolutePath(segments[1].file.replace(/\.mp4$/, '.t0.jpg.tmp')))).toBe(false);
+    store.close();
+  });
+
+  it('goes with its camera, and with a segment whose file vanished', async () => {
+    const { store, segments } = storeWithSegments(2);
+    const a = (await store.thumbnails.save(segments[0], 0, 0, JPEG))!;
     rmSync(store.absolutePath(segments[0].file));
     store.forgetSegments([segments[0].id]); // reconciliation: the footage is gone, its picture goes too
+    await store.collectGarbage();
     expect(existsSync(store.absolutePath(a.file))).toBe(false);
-    const b = store.thumbnails.save(segments[1], 0, 0, JPEG)!;
+    const b = (await store.thumbnails.save(segments[1], 0, 0, JPEG))!;
     store.deleteCamera(segments[1].cameraId);
+    await store.collectGarbage();
     expect(existsSync(store.absolutePath(b.file))).toBe(false);
     store.close();
   });
 
-  it('leftovers of a crash (a JPEG without a row, a .tmp) are swept; the rest stays', () => {
+  it('leftovers of a crash (a JPEG without a row, a .tmp) are swept; the rest stays', async () => {
     const { store, segments } = storeWithSegments(2);
-    const kept = store.thumbnails.save(segments[0], 0, 0, JPEG)!;
+    const kept = (await store.thumbnails.save(segments[0], 0, 0, JPEG))!;
     const folder = dirname(store.absolutePath(segments[0].file));
-    writeFileSync(join(folder, 'r1-000002.t0.jpg'), JPEG); // renamed, row never inserted
-    writeFileSync(join(folder, 'r1-000002.t3.jpg.tmp'), JPEG.subarray(0, 3)); // torn write
+    const [first, second] = segments.map((s) => basename(s.file, '.mp4'));
+    writeFileSync(join(folder, `${second}.t0.jpg`), JPEG); // renamed, row never inserted
+    writeFileSync(join(folder, `${second}.t3.jpg.tmp`), JPEG.subarray(0, 3)); // torn write
     writeFileSync(join(folder, 'notes.txt'), 'not ours');
-    expect(store.thumbnails.sweepLeftovers()).toBe(2);
-    expect(readdirSync(folder).sort()).toEqual(['notes.txt', 'r1-000001.mp4', 'r1-000001.t0.jpg', 'r1-000002.mp4']);
+    expect(await store.thumbnails.sweepLeftovers()).toBe(2);
+    expect(readdirSync(folder).sort()).toEqual(['notes.txt', `${first}.mp4`, `${first}.t0.jpg`, `${second}.mp4`]);
     expect(existsSync(store.absolutePath(kept.file))).toBe(true);
     store.close();
   });

@@ -16,7 +16,7 @@ import { attr, count, exactText, focused, hasText, hidden, value, visible } from
 import { buildUi, type UiTarget } from './ui-target.ts';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts/ui');
-const GB = 1024 ** 3;
+const GB = 1000 ** 3; // preload/format-bytes.ts: SI units
 
 let sims: SimCameraSet;
 let app: Headless;

@@ -120,13 +120,13 @@ describe('settings form', () => {
 });
 
 describe('formatting', () => {
-  it('writes sizes in 1024-based units and GB without exponents', () => {
+  it('writes sizes in SI units and GB without exponents', () => {
     expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(340 * 1024 ** 2)).toBe('340 MB');
+    expect(formatBytes(340 * 1000 ** 2)).toBe('340 MB');
     expect(formatBytes(1.25 * GB)).toBe('1.25 GB');
     expect(formatBytes(12.5 * GB)).toBe('12.5 GB');
     expect(bytesToGbText(2 * GB)).toBe('2');
-    expect(bytesToGbText(1)).toBe('0.00000000093');
+    expect(bytesToGbText(1)).toBe('0.000000001');
     expect(bytesToGbText(1)).not.toMatch(/e/);
   });
 
@@ -159,10 +159,10 @@ describe('early deletion sentence', () => {
   it('says plainly how much went early, why, and when', () => {
     const now = new Date(2026, 2, 10, 12, 0).getTime();
     const lastAt = new Date(2026, 2, 3, 14, 2).getTime();
-    const text = earlyDeletionSentence(storage({ segments: 12, bytes: 340 * 1024 ** 2, lastAt }), now);
+    const text = earlyDeletionSentence(storage({ segments: 12, bytes: 340 * 1000 ** 2, lastAt }), now);
     expect(text).toMatch(/^12 segments \(340 MB\) were deleted before their age limit to stay within the disk budget and free-space floor — last on .*Mar.*3.*14:02\.$/);
-    expect(earlyDeletionSentence(storage({ segments: 1, bytes: 1024, lastAt: now - 60_000 }, null), now)).toMatch(
-      /^1 segment \(1 KB\) was deleted before their age limit to keep the free-space floor — last at 11:59:00\.$/,
+    expect(earlyDeletionSentence(storage({ segments: 1, bytes: 1000, lastAt: now - 60_000 }, null), now)).toMatch(
+      /^1 segment \(1 kB\) was deleted before their age limit to keep the free-space floor — last at 11:59:00\.$/,
     );
     expect(earlyDeletionSentence(storage({ segments: 0, bytes: 0, lastAt: null }), now)).toBe('No footage has been deleted before its age limit.');
   });

@@ -21,13 +21,40 @@ export function splitCredentials(url: string): { url: string; credentials: Crede
   return { url: u.toString(), credentials };
 }
 
+/** What happened to a camera: listeners tear down whatever they keep for it. */
+export type CameraChange = 'removed' | 'disabled' | 'edited';
+export type CameraChangeListener = (cameraId: number, change: CameraChange) => void;
+
 export class CameraService {
+  private readonly listeners = new Set<CameraChangeListener>();
+
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
     private readonly supervisor: RecordingSupervisor,
     private readonly retention: RetentionService,
   ) {}
+
+  /**
+   * Called after a camera was removed, switched off or edited (its recorders
+   * already follow the change). Everything keyed by a camera — live feeds,
+   * transcodes, event subscriptions, snapshot requests, thumbnail jobs,
+   * detection — listens here and lets go of a camera that is gone.
+   */
+  onChange(listener: CameraChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(cameraId: number, change: CameraChange): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(cameraId, change);
+      } catch {
+        // one listener's failure must not keep the others from tearing down
+      }
+    }
+  }
 
   list(): Camera[] {
     return this.store.listCameras().map((c) => this.view(c));
@@ -67,6 +94,7 @@ export class CameraService {
       maxAgeMs: input.retention?.maxAgeDays ? Math.round(input.retention.maxAgeDays * DAY_MS) : null,
       streams: [{ kind: 'main', url: main.url }, ...(sub ? [{ kind: 'sub' as const, url: sub.url }] : [])],
     });
+    if (input.retention?.eventsMaxAgeDays) this.store.detection.setEventsMaxAgeMs(id, Math.round(input.retention.eventsMaxAgeDays * DAY_MS));
     await this.supervisor.sync(id);
     return this.get(id);
   }
@@ -102,7 +130,7 @@ export class CameraService {
       const base = fromUrl ?? previous ?? { username: '', password: '' };
       credentials = sealCredentials(this.secrets, mergeCredentials(base, input.username, input.password));
     }
-    this.store.db.transaction(() => {
+    this.store.transaction(() => {
       this.store.updateCamera(id, {
         name: input.name,
         enabled: input.enabled,
@@ -112,12 +140,16 @@ export class CameraService {
         // A typed-in URL makes a demo camera an ordinary RTSP camera.
         source: main && row.source === 'test-pattern' ? 'rtsp' : undefined,
       });
+      // "Events M days": omitted keeps what was set, null clears it.
+      const eventsDays = input.retention?.eventsMaxAgeDays;
+      if (eventsDays !== undefined) this.store.detection.setEventsMaxAgeMs(id, eventsDays ? Math.round(eventsDays * DAY_MS) : null);
       if (main) this.store.setStreamUrl(id, 'main', main.url);
       if (sub) this.store.setStreamUrl(id, 'sub', sub.url);
       else if (input.subUrl === null) this.store.setStreamUrl(id, 'sub', null);
-    })();
+    });
     await this.supervisor.sync(id);
     if (input.retention) this.retention.poke();
+    this.changed(id, row.enabled && input.enabled === false ? 'disabled' : 'edited');
     return this.get(id);
   }
 
@@ -125,6 +157,7 @@ export class CameraService {
     if (!this.store.getCamera(id)) throw notFound(`no camera with id ${id}`);
     await this.supervisor.remove(id);
     this.store.deleteCamera(id);
+    this.changed(id, 'removed');
     return { removed: id };
   }
 
@@ -145,14 +178,16 @@ export class CameraService {
       mainUrl: main?.url ?? '',
       subUrl: sub?.url ?? null,
       hasCredentials: row.credentials !== null,
-      retention: { maxAgeDays: row.maxAgeMs === null ? null : row.maxAgeMs / DAY_MS },
+      retention: { maxAgeDays: row.maxAgeMs === null ? null : row.maxAgeMs / DAY_MS, eventsMaxAgeDays: eventsMaxAgeDays(this.store.detection.eventsMaxAgeMs(row.id)) },
       status,
       streams: streams.map((s) => ({ kind: s.kind, url: s.url, codec: s.codec, width: s.width, height: s.height, audioCodec: s.audioCodec })),
-      storage: { ...storage, daysKept: this.retention.daysKept(storage.oldestStart) },
+      storage: { ...storage, ...this.retention.keptDays(row.id, storage.oldestStart, row.maxAgeMs) },
       createdAt: row.createdAt,
     };
   }
 }
+
+const eventsMaxAgeDays = (ms: number | null) => (ms === null ? null : ms / DAY_MS);
 
 function mergeCredentials(base: Credentials | null, username?: string, password?: string): Credentials | null {
   if (!base && username === undefined && password === undefined) return null;

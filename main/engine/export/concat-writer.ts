@@ -11,7 +11,8 @@
  * (shared) batch buffers, and the next batch is read while the current one is
  * written, so the export runs at close to the speed of a plain copy.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import type { FileReader } from '../storage/disk.ts';
 import { createHasher, sharedBuffer, type Hasher, type Part } from './hasher.ts';
 import { withDurations } from '../mp4/init.ts';
 import { Mp4Error } from '../mp4/boxes.ts';
@@ -47,13 +48,13 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Called with the number of source bytes just read. */
   onProgress?: (sourceBytes: number) => void;
-  /** Resolves the absolute path of a segment's file (the store's containment rules apply). */
-  sourcePath: (pick: SegmentPick) => string;
+  /** Opens a segment's file for reading (the storage module's segment-file API). */
+  openSource: (pick: SegmentPick) => Promise<FileReader>;
   batchBytes?: number;
   /** Shared by the files of one job; made (and closed) here when absent. */
   hasher?: Hasher;
   /** A source file's SHA-256 when already known (then it is not hashed again), else null. */
-  knownSourceHash?: (pick: SegmentPick) => string | null;
+  knownSourceHash?: (pick: SegmentPick) => Promise<string | null>;
 }
 
 interface Unit {
@@ -77,7 +78,7 @@ export async function writeConcatenated(plan: OutputPlan, outPath: string, opts:
   const outKey = `out:${outPath}`;
   const batchBytes = opts.batchBytes ?? BATCH_BYTES;
   const pool = new BufferPool(batchBytes, POOL_SIZE);
-  const out = await open(outPath, 'wx');
+  const out = await open(outPath, 'wx', 0o600);
   let written = 0;
   let flushedAt = 0;
   let flushing: Promise<void> = Promise.resolve();
@@ -130,7 +131,7 @@ export async function writeConcatenated(plan: OutputPlan, outPath: string, opts:
         if (pieceStart[pi] === undefined) pieceStart[pi] = cursor;
         placeVideo = cursor - frags[pick.first].videoTime;
         place = new Map(info.tracks.map((t) => [t.trackId, Math.round((placeVideo * t.timescale) / video.timescale)]));
-        known = opts.knownSourceHash?.(pick) ?? null;
+        known = (await opts.knownSourceHash?.(pick)) ?? null;
       }
       const batch = await next!;
       throwIfAborted(opts.signal);
@@ -206,7 +207,7 @@ function batchesOf(pick: SegmentPick, batchBytes: number): Unit[][] {
 
 /** Source files, opened when first read and closed after their last batch. */
 class SourceFiles {
-  private readonly handles = new Map<number, Promise<FileHandle>>();
+  private readonly handles = new Map<number, Promise<FileReader>>();
 
   constructor(
     private readonly picks: SegmentPick[],
@@ -216,7 +217,7 @@ class SourceFiles {
   async read(p: number, units: Unit[], pool: BufferPool): Promise<{ sab: SharedArrayBuffer; buf: Buffer }> {
     let fh = this.handles.get(p);
     if (!fh) {
-      fh = open(this.opts.sourcePath(this.picks[p]), 'r');
+      fh = this.opts.openSource(this.picks[p]);
       this.handles.set(p, fh);
     }
     const handle = await fh;
@@ -225,7 +226,7 @@ class SourceFiles {
     const { sab, buf } = await pool.acquire(length);
     let got = 0;
     while (got < length) {
-      const { bytesRead } = await handle.read(buf, got, length - got, start + got);
+      const bytesRead = await handle.read(buf, got, length - got, start + got);
       if (bytesRead === 0) throw new Error('a recording is shorter than its index (was it modified?)');
       got += bytesRead;
     }

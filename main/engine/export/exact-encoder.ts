@@ -83,7 +83,7 @@ export function encodeExact(job: ExactJob): Promise<void> {
   const filters = job.burnTimestamp
     ? timestampFilters(job.pieces, cut.headSeconds, (i) => {
         const name = `timestamp-${i}.txt`;
-        writeFileSync(join(job.workDir, name), timestampText(job.pieces[i], cut.headSeconds));
+        writeFileSync(join(job.workDir, name), timestampText(job.pieces[i], cut.headSeconds), { mode: 0o600 }); // a few bytes, once per export
         return name;
       })
     : [];

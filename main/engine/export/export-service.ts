@@ -9,11 +9,15 @@
  *    job (or a crash) leaves no partial export; leftovers of a crash are
  *    removed at start-up.
  *  - Jobs run one at a time: exports are disk-bound, and recording comes first.
+ *  - The recordings are read through the storage module (its segment-file
+ *    API); this module touches only its own exports folder (0700, files 0600),
+ *    asynchronously while a job runs.
  *  - Nothing here takes a path from a client. Finished exports are served by
  *    id (raw routes) or copied by the desktop main process into a folder the
  *    user picked in a save dialog (writeTo).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, openSync, fsyncSync, closeSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { cp, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ExportFile, ExportJob, ExportMode, VerifyReport } from '../../../preload/api.ts';
 import type { Store } from '../storage/store.ts';
@@ -22,7 +26,8 @@ import type { SegmentIndexCache } from '../playback/recording-index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../clock.ts';
 import { ApiFailure, conflict, notFound } from '../errors.ts';
-import { containedRealPath } from '../playback/media-path.ts';
+import { isPathInside } from '../playback/media-path.ts';
+import type { ServedFile } from '../playback/media.ts';
 import { VERSION } from '../version.ts';
 import { pickFragments, planOutputs, type OutputPlan, type SegmentPick } from './plan.ts';
 import { ExportCancelled, writeConcatenated, type WriteResult } from './concat-writer.ts';
@@ -72,7 +77,7 @@ export class ExportService {
 
   /** Removes what a crash left in the temp folders and loads the finished exports. */
   start(): void {
-    mkdirSync(this.root, { recursive: true });
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(this.root)) {
       const path = join(this.root, name);
       if (name.startsWith('.tmp-')) {
@@ -132,7 +137,9 @@ export class ExportService {
       for (const release of releases) release();
       throw err;
     }
-    const id = this.nextId++;
+    // Ids come from the index, so a deleted export's id never names another one.
+    const id = store.allocateExportId(this.nextId);
+    this.nextId = id + 1;
     const job: ExportJob = {
       id,
       state: 'queued',
@@ -167,7 +174,7 @@ export class ExportService {
       await record.settled;
       return snapshot(job);
     }
-    if (job.state === 'done') rmSync(this.folder(id), { recursive: true, force: true });
+    if (job.state === 'done') await rm(this.folder(id), { recursive: true, force: true });
     this.records.delete(id);
     return { ...snapshot(job), state: 'deleted' };
   }
@@ -179,14 +186,21 @@ export class ExportService {
   }
 
   /** A finished export's files, for the download routes: manifest.json last. */
-  files(id: number): { name: string; path: string; size: number; mtimeMs: number }[] {
+  files(id: number): (ServedFile & { name: string; path: string; mtimeMs: number })[] {
     const record = this.find(id);
     if (record.job.state !== 'done') throw conflict(`export ${id} is ${record.job.state}; it can be downloaded once it is done`);
     const dir = this.folder(id);
     return record.job.files.map((f) => {
-      const path = containedRealPath(join(dir, f.name), dir);
+      let path: string;
+      try {
+        path = realpathSync(join(dir, f.name));
+        if (!isPathInside(path, realpathSync(dir))) throw new Error('outside');
+      } catch {
+        throw notFound(`file ${f.name} of export ${id} is gone`);
+      }
       const st = statSync(path);
-      return { name: f.name, path, size: st.size, mtimeMs: st.mtimeMs };
+      const etag = `"e${id}-${[st.dev, st.ino, st.size, Math.floor(st.mtimeMs)].map((n) => n.toString(36)).join('-')}"`;
+      return { name: f.name, path, size: st.size, mtimeMs: st.mtimeMs, etag, body: (start: number, end: number) => createReadStream(path, { start, end }) };
     });
   }
 
@@ -206,16 +220,16 @@ export class ExportService {
   async writeTo(id: number, parentDir: string): Promise<{ folder: string; report: VerifyReport }> {
     this.files(id); // must be done
     const target = join(resolve(parentDir), this.exportName(id));
-    if (existsSync(target)) throw conflict(`${target} already exists`);
+    if (await stat(target).then(() => true, () => false)) throw conflict(`${target} already exists`);
     const tmp = `${target}.partial`;
-    rmSync(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true });
     try {
-      cpSync(this.folder(id), tmp, { recursive: true, errorOnExist: true });
-      for (const name of readdirSync(tmp)) syncPath(join(tmp, name));
-      renameSync(tmp, target);
-      syncPath(resolve(parentDir));
+      await cp(this.folder(id), tmp, { recursive: true, errorOnExist: true });
+      for (const name of await readdir(tmp)) await syncPath(join(tmp, name));
+      await rename(tmp, target);
+      await syncPath(resolve(parentDir));
     } catch (err) {
-      rmSync(tmp, { recursive: true, force: true });
+      await rm(tmp, { recursive: true, force: true });
       throw err;
     }
     return { folder: target, report: await verifyExportFolder(target) };
@@ -273,17 +287,17 @@ export class ExportService {
     const { job } = record;
     const tmp = join(this.root, `.tmp-${job.id}`);
     try {
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(tmp, { recursive: true });
+      await rm(tmp, { recursive: true, force: true });
+      await mkdir(tmp, { recursive: true, mode: 0o700 });
       // Checked against the schema verify reads it with: an export that could not verify is never handed out.
       const manifest = Manifest.parse(await this.produce(record, tmp));
       const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
-      writeFileSync(join(tmp, MANIFEST_NAME), manifestBytes);
-      syncPath(join(tmp, MANIFEST_NAME));
-      syncPath(tmp);
+      await writeFile(join(tmp, MANIFEST_NAME), manifestBytes, { mode: 0o600 });
+      await syncPath(join(tmp, MANIFEST_NAME));
+      await syncPath(tmp);
       if (record.abort.signal.aborted) throw new ExportCancelled();
-      renameSync(tmp, this.folder(job.id));
-      syncPath(this.root);
+      await rename(tmp, this.folder(job.id));
+      await syncPath(this.root);
       job.files = [
         ...manifest.files.map((f) => ({ ...f })),
         { name: MANIFEST_NAME, cameraId: null, bytes: manifestBytes.length, sha256: sha256(manifestBytes) },
@@ -293,7 +307,7 @@ export class ExportService {
       this.finish(record, 'done', null);
       this.deps.log.info(`export ${job.id} done: ${job.files.length - 1} file(s), cameras ${job.cameras.join(', ')}`);
     } catch (err) {
-      rmSync(tmp, { recursive: true, force: true });
+      await rm(tmp, { recursive: true, force: true });
       if (err instanceof ExportCancelled || record.abort.signal.aborted) {
         this.finish(record, 'cancelled', null);
       } else {
@@ -328,7 +342,7 @@ export class ExportService {
       if (!camera) throw notFound(`camera ${cameraId} was removed during the export`);
       const picks: SegmentPick[] = [];
       for (const segment of store.querySegments(cameraId, job.from, job.to)) {
-        const pick = pickFragments(segment, indexes.get(segment), job.from, job.to);
+        const pick = pickFragments(segment, await indexes.get(segment), job.from, job.to);
         if (pick) picks.push(pick);
       }
       const plans = picks.length ? planOutputs(picks) : [];
@@ -358,12 +372,11 @@ export class ExportService {
           const name = names[k];
           job.stage = `${exact ? 'cutting' : 'copying'} ${cam.name} (${ci + 1} of ${planned.length})`;
           const copyTarget = exact ? join(tmp, `work-${name}`) : join(tmp, name);
-          const sourcePath = (pick: SegmentPick) => containedRealPath(store.absolutePath(pick.segment.file), store.recordingsRoot);
           const written: WriteResult = await writeConcatenated(plan, copyTarget, {
             signal,
             hasher,
-            knownSourceHash: (pick) => this.deps.sourceHashes.valid(pick.segment, sourcePath(pick))?.sha256 ?? null,
-            sourcePath,
+            knownSourceHash: async (pick) => (await this.deps.sourceHashes.valid(pick.segment))?.sha256 ?? null,
+            openSource: (pick) => store.files.openReader(pick.segment.file),
             onProgress: (n) => {
               doneSource += n;
               job.progress = Math.min(0.99, (copyShare * doneSource) / Math.max(1, totalSource) + (1 - copyShare) * (encodedBefore / Math.max(1, totalEncode)));
@@ -388,10 +401,10 @@ export class ExportService {
               },
             });
             encodedBefore++;
-            unlinkSync(copyTarget);
-            for (const f of readdirSync(tmp)) if (/^timestamp-\d+\.txt$/.test(f)) unlinkSync(join(tmp, f));
-            syncPath(join(tmp, name));
-            const bytes = statSync(join(tmp, name)).size;
+            await unlink(copyTarget);
+            for (const f of await readdir(tmp)) if (/^timestamp-\d+\.txt$/.test(f)) await unlink(join(tmp, f));
+            await syncPath(join(tmp, name));
+            const bytes = (await stat(join(tmp, name))).size;
             filePieces = clipPieces(written.pieces, job.from, job.to);
             fileInfo = { bytes, sha256: await sha256File(join(tmp, name)), durationMs: filePieces.length ? filePieces[filePieces.length - 1].fileEndMs : 0 };
           }
@@ -401,7 +414,7 @@ export class ExportService {
           for (const piece of plan.pieces) {
             for (const pick of piece.picks) {
               const digest = written.sources.find((s) => s.segmentId === pick.segment.id)!;
-              if (digest.fresh) this.deps.sourceHashes.record(pick.segment.id, sourcePath(pick), digest.sha256);
+              if (digest.fresh) await this.deps.sourceHashes.record(pick.segment, digest.sha256);
               const hashedAt = digest.fresh ? this.deps.clock.now() : (store.hashes.get(pick.segment.id)?.hashedAt ?? this.deps.clock.now());
               sources.set(pick.segment.id, { id: pick.segment.id, file: pick.segment.file, start: pick.segment.start, end: pick.segment.end, bytes: digest.bytes, sha256: digest.sha256, hashedAt });
             }
@@ -497,12 +510,13 @@ function mb(bytes: number): number {
   return Math.ceil(bytes / 1e6);
 }
 
-function syncPath(path: string): void {
-  const fd = openSync(path, 'r');
+/** fsync of a file or folder of the exports folder, off the event loop. */
+async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 

@@ -7,21 +7,19 @@
  * the time the last file took, so it uses at most a quarter of the disk's and
  * a core's time. Start-up catches up on footage indexed before (newest first).
  * A stored hash is used only while the file keeps the size and modification
- * time it had when it was hashed.
+ * time it had when it was hashed. The reading is the storage module's
+ * (asynchronous, so a slow disk never holds up the event loop).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
 import type { SegmentRow, Store } from '../storage/store.ts';
 import type { SegmentHashRow } from '../storage/segment-hashes.ts';
 import type { Logger } from '../log.ts';
-import type { Clock } from '../clock.ts';
-import { containedRealPath } from '../playback/media-path.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 
 export class SourceHashes {
   private readonly queue: number[] = [];
   private readonly queued = new Set<number>();
   private running = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -40,7 +38,7 @@ export class SourceHashes {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = null;
     this.queue.length = 0;
     this.queued.clear();
@@ -58,25 +56,18 @@ export class SourceHashes {
   }
 
   /** The stored hash of a segment's file, if the file is unchanged since it was hashed. */
-  valid(segment: SegmentRow, path: string): SegmentHashRow | null {
+  async valid(segment: SegmentRow): Promise<SegmentHashRow | null> {
     const row = this.store.hashes.get(segment.id);
     if (!row) return null;
-    try {
-      const st = statSync(path);
-      return st.size === row.bytes && Math.round(st.mtimeMs) === row.mtimeMs ? row : null;
-    } catch {
-      return null;
-    }
+    const st = await this.store.files.identity(segment.file).catch(() => null);
+    return st && st.size === row.bytes && Math.round(st.mtimeMs) === row.mtimeMs ? row : null;
   }
 
   /** Records a hash taken elsewhere (by an export that read the whole file). */
-  record(segmentId: number, path: string, sha256: string): void {
-    try {
-      const st = statSync(path);
-      this.store.hashes.put({ segmentId, sha256, bytes: st.size, mtimeMs: st.mtimeMs, hashedAt: this.clock.now() });
-    } catch {
-      // the file went meanwhile: nothing to record
-    }
+  async record(segment: SegmentRow, sha256: string): Promise<void> {
+    const st = await this.store.files.identity(segment.file).catch(() => null);
+    if (!st) return; // the file went meanwhile: nothing to record
+    this.store.hashes.put({ segmentId: segment.id, sha256, bytes: st.size, mtimeMs: st.mtimeMs, hashedAt: this.clock.now() });
   }
 
   private enqueue(id: number, front = false): void {
@@ -99,28 +90,21 @@ export class SourceHashes {
       .finally(() => {
         this.running = false;
         const rest = Math.min(5000, 3 * (performance.now() - t0));
-        this.timer = setTimeout(() => {
+        this.timer = this.clock.setTimeout(() => {
           this.timer = null;
           this.pump();
         }, rest);
-        this.timer.unref?.();
       });
   }
 
   private async hashOne(id: number): Promise<void> {
     const segment = this.store.getSegment(id);
     if (!segment) return;
-    const path = containedRealPath(this.store.absolutePath(segment.file), this.store.recordingsRoot);
-    if (this.valid(segment, path)) return;
-    const before = statSync(path);
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-      if (this.stopped) return;
-      hash.update(chunk as Buffer);
-    }
-    const after = statSync(path);
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) return; // changed while read: try another time
-    this.store.hashes.put({ segmentId: id, sha256: hash.digest('hex'), bytes: after.size, mtimeMs: after.mtimeMs, hashedAt: this.clock.now() });
+    if (await this.valid(segment)) return;
+    const hashed = await this.store.files.hash(segment.file, () => this.stopped);
+    if (!hashed || this.stopped) return; // changed while read (try another time), or shutting down
+    const { sha256, identity } = hashed;
+    this.store.hashes.put({ segmentId: id, sha256, bytes: identity.size, mtimeMs: identity.mtimeMs, hashedAt: this.clock.now() });
   }
 
   private wakeIdle(): void {

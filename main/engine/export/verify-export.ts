@@ -5,7 +5,7 @@
  * operation. Reads only the folder it is given; file names come from the
  * manifest and must be plain names (no folders, no dot-dot).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VerifyReport } from '../../../preload/api.ts';
 import { Manifest, MANIFEST_NAME, sha256, sha256File } from './manifest.ts';
@@ -13,7 +13,7 @@ import { Manifest, MANIFEST_NAME, sha256, sha256File } from './manifest.ts';
 export async function verifyExportFolder(dir: string): Promise<VerifyReport> {
   let raw: Buffer;
   try {
-    raw = readFileSync(join(dir, MANIFEST_NAME));
+    raw = await readFile(join(dir, MANIFEST_NAME));
   } catch {
     return fail(null, null, [], `${MANIFEST_NAME} is missing: this is not a Keepwatch export folder (or the manifest was removed).`);
   }
@@ -32,7 +32,7 @@ export async function verifyExportFolder(dir: string): Promise<VerifyReport> {
     const path = join(dir, f.name);
     let size: number;
     try {
-      const st = statSync(path);
+      const st = await stat(path);
       if (!st.isFile()) throw new Error('not a file');
       size = st.size;
     } catch {
@@ -46,7 +46,7 @@ export async function verifyExportFolder(dir: string): Promise<VerifyReport> {
     files.push({ name: f.name, ok: problems.length === 0, expectedSha256: f.sha256, actualSha256: actual, problem: problems.join('; ') || null });
   }
   const listed = new Set(manifest.files.map((f) => f.name));
-  for (const name of readdirSync(dir)) {
+  for (const name of await readdir(dir)) {
     if (name === MANIFEST_NAME || listed.has(name)) continue;
     files.push({ name, ok: false, expectedSha256: null, actualSha256: null, problem: 'not listed in the manifest (added after the export)' });
   }

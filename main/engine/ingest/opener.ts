@@ -2,9 +2,15 @@
  * The injected camera opener (Moonfire's `Opener`): turns a stored stream into
  * ffmpeg input arguments. Recorders never build input URLs themselves.
  *
- *  - rtsp/onvif cameras: RTSP over TCP with a socket timeout, credentials put
- *    into the URL only here, at spawn time; a protocol whitelist so the URL can
- *    never make ffmpeg open a file or another protocol.
+ *  - rtsp/onvif cameras: RTSP over TCP with a socket timeout and a protocol
+ *    whitelist so the URL can never make ffmpeg open a file or another
+ *    protocol. A camera with a login: its address (credentials put into the
+ *    URL only here, at spawn time) is not an argument — ffmpeg reads it from
+ *    its stdin as a one-entry ffconcat list, so `ps` and /proc/<pid>/cmdline
+ *    show no password to the other accounts of the machine. The concat
+ *    demuxer costs ffmpeg about a tenth more CPU (measured:
+ *    `npm run bench -- --only credentials`, docs/security.md), so a camera
+ *    without a login, which has nothing to hide, keeps the plain URL.
  *  - test-pattern cameras (the demo): ffmpeg's own lavfi generator, which a
  *    client can never select (the API accepts rtsp:// and rtsps:// only).
  */
@@ -19,6 +25,8 @@ export interface OpenedSource {
   videoArgs: string[];
   /** Strings that must be redacted from anything ffmpeg prints. */
   secrets: string[];
+  /** What the process must be given on stdin (see SpawnOptions.stdin); absent when nothing. */
+  stdin?: string;
 }
 
 export interface CameraOpener {
@@ -37,6 +45,22 @@ export function withCredentials(url: string, username: string, password: string)
   return u.toString();
 }
 
+/**
+ * A one-entry ffconcat list: the input URL and the options to open it with.
+ * Values are quoted the way ffmpeg's av_get_token reads them ('…' with a
+ * literal ' written as '\'' ); a URL never holds a newline (it is encoded).
+ */
+/** What opening a camera may use: never files, pipes or other protocols. */
+export const RTSP_PROTOCOLS = 'rtsp,rtsps,rtp,srtp,udp,tcp,tls';
+
+export function ffconcatList(url: string, options: Record<string, string>): string {
+  const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+  if (/[\r\n]/.test(url)) throw new Error('an input URL cannot contain a line break');
+  const lines = ['ffconcat version 1.0', `file ${quote(url)}`];
+  for (const [key, value] of Object.entries(options)) lines.push(`option ${key} ${quote(value)}`);
+  return lines.join('\n') + '\n';
+}
+
 export class RtspOpener implements CameraOpener {
   constructor(
     private readonly secrets: SecretBox,
@@ -49,16 +73,30 @@ export class RtspOpener implements CameraOpener {
     const problem = rtspUrlProblem(stream.url);
     if (problem) throw new Error(`camera ${camera.id} has an unusable ${stream.kind} URL: ${problem}`);
     const creds = openCredentials(this.secrets, camera.credentials);
-    const url = creds ? withCredentials(stream.url, creds.username, creds.password) : stream.url;
+    const timeoutUs = String(this.options.socketTimeoutMs * 1000);
+    if (!creds) {
+      return {
+        inputArgs: ['-protocol_whitelist', RTSP_PROTOCOLS, '-rtsp_transport', 'tcp', '-timeout', timeoutUs, '-i', stream.url],
+        videoArgs: ['-c:v', 'copy'],
+        secrets: [],
+      };
+    }
+    const url = withCredentials(stream.url, creds.username, creds.password);
     return {
       inputArgs: [
-        '-protocol_whitelist', 'rtsp,rtsps,rtp,srtp,udp,tcp,tls',
-        '-rtsp_transport', 'tcp',
-        '-timeout', String(this.options.socketTimeoutMs * 1000),
-        '-i', url,
+        // `pipe` is only for reading the list on stdin: the camera itself is
+        // opened with the list's own, narrower whitelist (RTSP_PROTOCOLS).
+        '-protocol_whitelist', `pipe,${RTSP_PROTOCOLS}`,
+        '-f', 'concat', '-safe', '0',
+        '-i', 'pipe:0',
       ],
+      stdin: ffconcatList(url, {
+        protocol_whitelist: RTSP_PROTOCOLS,
+        rtsp_transport: 'tcp',
+        timeout: timeoutUs,
+      }),
       videoArgs: ['-c:v', 'copy'],
-      secrets: creds ? [creds.password, creds.username].filter((s) => s.length > 0) : [],
+      secrets: [creds.password, creds.username, encodeURIComponent(creds.password)].filter((s) => s.length > 0),
     };
   }
 }

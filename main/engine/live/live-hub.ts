@@ -27,7 +27,10 @@ import { Transcoder, type TranscodeSpawner } from './transcoder.ts';
 
 /** What the hub needs to know about cameras: their streams and last known codecs. */
 export interface LiveCatalog {
-  /** The camera's streams, or null when there is no such camera. */
+  /**
+   * The streams of a camera that can be watched, or null when there is no
+   * such camera or it is switched off (a disabled camera has nothing live).
+   */
   streams(cameraId: number): { kind: StreamKind; codec: string | null }[] | null;
 }
 
@@ -161,9 +164,23 @@ export class LiveHub implements LiveSink {
     return { feeds, transcodes };
   }
 
-  /** Drops the viewers of feeds whose camera or stream is gone from the camera list. */
+  /**
+   * A camera was removed, switched off or lost a stream: close its viewers and
+   * stop its transcodes now, with the reason, instead of at the next sweep.
+   * Camera ids are never reused (storage migration 5), so nothing else can
+   * ever answer to this camera's feeds.
+   */
+  cameraChanged(cameraId: number, why = 'the camera was removed or switched off'): void {
+    for (const kind of ['main', 'sub'] as const) {
+      const key = feedKey(cameraId, kind);
+      if (!this.feeds.has(key) && !this.transcodes.has(key)) continue;
+      if (!this.streamExists(cameraId, kind)) this.forget(key, why);
+    }
+  }
+
+  /** Drops the viewers of feeds whose camera or stream is gone from the camera list (a backstop for cameraChanged). */
   sweep(): void {
-    for (const key of [...this.feeds.keys()]) {
+    for (const key of new Set([...this.feeds.keys(), ...this.transcodes.keys()])) {
       const [id, kind] = key.split('/');
       if (!this.streamExists(Number(id), kind as StreamKind)) this.forget(key);
     }
@@ -181,9 +198,9 @@ export class LiveHub implements LiveSink {
   // ---------------------------------------------------------------- internals
 
   /** The camera (or this stream of it) was removed: its viewers have nothing left to wait for. */
-  private forget(key: string): void {
-    this.stopTranscode(key);
-    this.feeds.get(key)?.dropAll('gone', 'the camera or stream was removed');
+  private forget(key: string, why = 'the camera or stream was removed'): void {
+    this.stopTranscode(key, 'gone', why);
+    this.feeds.get(key)?.dropAll('gone', why);
     this.feeds.delete(key);
   }
 
@@ -230,13 +247,13 @@ export class LiveHub implements LiveSink {
     }
   }
 
-  private stopTranscode(key: string, reason: 'gone' | 'shutdown' = 'gone'): void {
+  private stopTranscode(key: string, reason: 'gone' | 'shutdown' = 'gone', why = 'the camera or stream was removed'): void {
     const entry = this.transcodes.get(key);
     if (!entry) return;
     this.transcodes.delete(key);
     if (entry.linger) clearTimeout(entry.linger);
     entry.transcoder.stop();
-    entry.transcoder.output.dropAll(reason, reason === 'shutdown' ? 'the server is shutting down' : 'the camera or stream was removed');
+    entry.transcoder.output.dropAll(reason, reason === 'shutdown' ? 'the server is shutting down' : why);
     this.deps.log.info(`${key}: transcode stopped`);
   }
 
@@ -259,12 +276,15 @@ export class LiveHub implements LiveSink {
   }
 }
 
-/** The catalog over the engine's store (camera list and each stream's last seen codec). */
-export function storeCatalog(store: () => { getCamera(id: number): unknown; listStreams(id: number): { kind: StreamKind; codec: string | null }[] }): LiveCatalog {
+/** The catalog over the engine's store (enabled cameras and each stream's last seen codec). */
+export function storeCatalog(store: () => {
+  getCamera(id: number): { enabled: boolean } | null | undefined;
+  listStreams(id: number): { kind: StreamKind; codec: string | null }[];
+}): LiveCatalog {
   return {
     streams(cameraId) {
       const s = store();
-      if (!s.getCamera(cameraId)) return null;
+      if (!s.getCamera(cameraId)?.enabled) return null;
       return s.listStreams(cameraId).map((row) => ({ kind: row.kind, codec: row.codec }));
     },
   };

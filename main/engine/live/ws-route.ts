@@ -19,12 +19,11 @@ import type { DropReason, LiveViewer, StreamDescription } from './live-stream.ts
 
 export { LIVE_PATH_PREFIX };
 
-/** /api/live/<positive id>/<main|sub>, nothing else. */
-export function parseLivePath(pathname: string): { cameraId: number; kind: StreamKind } | null {
-  const m = /^\/api\/live\/([1-9]\d{0,15})\/(main|sub)\/?$/.exec(pathname);
-  if (!m) return null;
-  const cameraId = Number(m[1]);
-  return Number.isSafeInteger(cameraId) ? { cameraId, kind: m[2] as StreamKind } : null;
+/** The route's parameters (/api/live/:id/:stream): a positive id and main|sub, nothing else. */
+export function parseLiveParams(params: Record<string, string>): { cameraId: number; kind: StreamKind } | null {
+  if (!/^[1-9]\d{0,15}$/.test(params.id ?? '') || !/^(main|sub)$/.test(params.stream ?? '')) return null;
+  const cameraId = Number(params.id);
+  return Number.isSafeInteger(cameraId) ? { cameraId, kind: params.stream as StreamKind } : null;
 }
 
 /** Ping idle-looking clients this often; one that missed a pong is gone (half-open TCP). */
@@ -67,8 +66,8 @@ export class WebSocketViewer implements LiveViewer {
 }
 
 export interface LiveRoute {
-  /** The handler to register with HttpServer.addUpgrade(LIVE_PATH_PREFIX, ...). */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void;
+  /** The handler to register with HttpServer.addUpgrade('live', ...). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, params: Record<string, string>): void;
   /** Open live connections. */
   readonly connections: number;
   close(): void;
@@ -98,14 +97,14 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
     get connections() {
       return wss.clients.size;
     },
-    handleUpgrade(req, socket, head, url) {
-      const target = parseLivePath(url.pathname);
+    handleUpgrade(req, socket, head, params) {
+      const target = parseLiveParams(params);
       if (!target) {
         reject(socket, '400 Bad Request', 'expected /api/live/<camera id>/<main|sub>');
         return;
       }
       if (!hub.plan(target.cameraId, target.kind)) {
-        reject(socket, '404 Not Found', `camera ${target.cameraId} has no ${target.kind} stream`);
+        reject(socket, '404 Not Found', `camera ${target.cameraId} has no ${target.kind} stream to watch (no such camera, or it is switched off)`);
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -2,9 +2,9 @@
  * Indexes a fragmented-MP4 segment file without reading its media: the init
  * segment, then one small read per fragment (the moof and the next box's
  * header), so a 60 s segment costs a few hundred kilobytes of reads at most.
- * Playback seeks, thumbnails and export all work from this index.
+ * Playback seeks, thumbnails, export and the live tap all work from this
+ * index. Pure: the bytes come from an injected reader (storage owns files).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Mp4Error, readBoxHeader } from './boxes.ts';
 import { parseInit, type InitInfo } from './init.ts';
 import { parseMoof, type TrackRun } from './fragment.ts';
@@ -39,32 +39,16 @@ export interface SegmentIndex {
 
 const PROBE = 4096;
 
-export function indexSegmentFile(path: string): SegmentIndex {
-  const fd = openSync(path, 'r');
-  try {
-    return indexOpenFile(fd, fstatSync(fd).size);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** Up to `length` bytes at `position` of the file being indexed (fewer at its end). */
+export type ByteReader = (position: number, length: number) => Promise<Buffer>;
 
-function read(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buf, got, length - got, position + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === length ? buf : buf.subarray(0, got);
-}
-
-function indexOpenFile(fd: number, fileSize: number): SegmentIndex {
+/** Indexes the first `fileSize` bytes of a segment file (a file still being written is indexed up to its last complete fragment). */
+export async function indexSegment(read: ByteReader, fileSize: number): Promise<SegmentIndex> {
   // Init segment: every box up to and including moov.
   let offset = 0;
   let initEnd = -1;
   while (offset < fileSize) {
-    const head = read(fd, offset, 16);
+    const head = await read(offset, 16);
     const box = readBoxHeader(head, 0);
     if (!box || box.size === 0 || offset + box.size > fileSize) break;
     offset += box.size;
@@ -74,7 +58,7 @@ function indexOpenFile(fd: number, fileSize: number): SegmentIndex {
     }
   }
   if (initEnd < 0) throw new Mp4Error('no moov box: the file has no usable header');
-  const init = read(fd, 0, initEnd);
+  const init = await read(0, initEnd);
   const info = parseInit(init);
   if (!info.video) throw new Mp4Error('the recording has no video track');
   const videoId = info.video.trackId;
@@ -82,14 +66,14 @@ function indexOpenFile(fd: number, fileSize: number): SegmentIndex {
   const fragments: FragmentEntry[] = [];
   let durationTicks = 0;
   while (offset + 8 <= fileSize) {
-    let chunk = read(fd, offset, Math.min(PROBE, fileSize - offset));
+    let chunk = await read(offset, Math.min(PROBE, fileSize - offset));
     const box = readBoxHeader(chunk, 0);
     if (!box || box.size === 0 || offset + box.size > fileSize) break;
     if (box.type !== 'moof') {
       offset += box.size; // styp, sidx, free...: skip
       continue;
     }
-    if (chunk.length < box.size + 16) chunk = read(fd, offset, Math.min(box.size + 16, fileSize - offset));
+    if (chunk.length < box.size + 16) chunk = await read(offset, Math.min(box.size + 16, fileSize - offset));
     const next = readBoxHeader(chunk, box.size);
     if (!next || next.type !== 'mdat' || next.size === 0 || offset + box.size + next.size > fileSize) break; // torn tail
     const runs = parseMoof(chunk.subarray(0, box.size), info).runs;
@@ -109,23 +93,6 @@ function indexOpenFile(fd: number, fileSize: number): SegmentIndex {
   }
   const ts = info.video.timescale;
   return { init, info, fileSize, fragments, videoTimescale: ts, durationMs: Math.round((durationTicks * 1000) / ts) };
-}
-
-/** ms → the fragment index of the last keyframe fragment starting at or before that media time (0 when none). */
-export function keyframeAtOrBefore(index: SegmentIndex, ms: number): number {
-  const ticks = (ms * index.videoTimescale) / 1000;
-  let best = 0;
-  for (let i = 0; i < index.fragments.length; i++) {
-    const f = index.fragments[i];
-    if (f.videoTime > ticks) break;
-    if (f.keyframe) best = i;
-  }
-  return best;
-}
-
-/** Media time (ms) of a fragment's first video sample. */
-export function fragmentMs(index: SegmentIndex, i: number): number {
-  return (index.fragments[i].videoTime * 1000) / index.videoTimescale;
 }
 
 /** Average video frame duration in ms (for frame stepping), or null when unknown. */

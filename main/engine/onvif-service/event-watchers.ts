@@ -3,7 +3,7 @@
  * started with the camera, restarted when its address or login changes,
  * stopped (and unsubscribed) when it is disabled or removed and at shutdown.
  *
- * The subscriber in ../onvif/pullPoint.ts heals itself once it has a session
+ * The subscriber in ../onvif/pull-point.ts heals itself once it has a session
  * (renewals, camera reboots). Getting that first session is this file's job:
  * a camera that is off when Keepwatch starts is retried with backoff.
  */

@@ -155,10 +155,10 @@ export class Onboarding {
     );
     checkRtsp(chosen.mainUrl, chosen.subUrl);
     const device = this.deps.store.onvif.getDevice(cameraId)!;
-    this.deps.store.db.transaction(() => {
+    this.deps.store.transaction(() => {
       this.deps.store.onvif.saveDevice({ ...device, profiles: chosen.profiles.map(profileRecord) });
       this.deps.store.onvif.setProfiles(cameraId, mainProfile, subProfile, chosen.snapshotUri);
-    })();
+    });
     await this.deps.cameras.update({ id: cameraId, mainUrl: chosen.mainUrl, subUrl: chosen.subUrl });
     return this.details(cameraId);
   }

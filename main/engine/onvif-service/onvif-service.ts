@@ -109,6 +109,7 @@ export class OnvifService {
 
   /** Before a camera is removed: unsubscribe from its events. */
   async cameraRemoved(cameraId: number): Promise<void> {
+    this.snapshots.cancel(cameraId);
     await this.watchers.stop(cameraId);
     this.sessions.forget(cameraId);
   }
@@ -131,7 +132,8 @@ export class OnvifService {
     };
   }
 
-  listEvents(query: EventsInput): CameraEventRecord[] {
+  /** ONVIF rows only; GET /api/events is served by DetectionService.listEvents (every origin, all columns). */
+  listEvents(query: EventsInput): ReturnType<Store['onvif']['queryEvents']> {
     if (query.camera !== undefined && !this.deps.store.getCamera(query.camera)) throw notFound(`no camera with id ${query.camera}`);
     return this.deps.store.onvif.queryEvents(query.camera ?? null, query.from, query.to, query.limit ?? DEFAULT_EVENTS_LIMIT);
   }

@@ -35,10 +35,37 @@ export interface SnapshotDeps {
 const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
 export class Snapshots {
+  /** Requests in flight per camera, so removing the camera ends them (no picture outlives its camera). */
+  private readonly inFlight = new Map<number, Set<AbortController>>();
+
   constructor(private readonly deps: SnapshotDeps) {}
+
+  /** Ends the camera's snapshot requests in flight: their callers get "not found". */
+  cancel(cameraId: number): void {
+    for (const controller of this.inFlight.get(cameraId) ?? []) controller.abort();
+    this.inFlight.delete(cameraId);
+  }
 
   /** A picture of an added camera (any source). */
   async ofCamera(cameraId: number): Promise<Picture> {
+    const controller = new AbortController();
+    let set = this.inFlight.get(cameraId);
+    if (!set) this.inFlight.set(cameraId, (set = new Set()));
+    set.add(controller);
+    try {
+      const picture = await this.take(cameraId, controller.signal);
+      if (controller.signal.aborted || !this.deps.store.getCamera(cameraId)) throw notFound(`no camera with id ${cameraId}`);
+      return picture;
+    } catch (error) {
+      if (controller.signal.aborted) throw notFound(`no camera with id ${cameraId}`);
+      throw error;
+    } finally {
+      set.delete(controller);
+      if (!set.size && this.inFlight.get(cameraId) === set) this.inFlight.delete(cameraId);
+    }
+  }
+
+  private async take(cameraId: number, signal: AbortSignal): Promise<Picture> {
     const camera = this.deps.store.getCamera(cameraId);
     if (!camera) throw notFound(`no camera with id ${cameraId}`);
     const device = this.deps.store.onvif.getDevice(cameraId);
@@ -48,14 +75,14 @@ export class Snapshots {
     if (device?.snapshotUri) {
       const credentials = openCredentials(this.deps.secrets, camera.credentials);
       try {
-        return await this.fromUri(device.snapshotUri, credentials?.username, credentials?.password, !device.acceptSelfSigned);
+        return await this.fromUri(device.snapshotUri, credentials?.username, credentials?.password, !device.acceptSelfSigned, signal);
       } catch (error) {
         onvifError = error;
       }
     }
     if (!stream) throw onvifError ? toApiFailure(onvifError) : new ApiFailure('unavailable', `camera "${camera.name}" has no stream to take a picture from`);
     try {
-      return await this.fromStream(camera, stream);
+      return await this.fromStream(camera, stream, signal);
     } catch (error) {
       // The camera's own snapshot error says more than ffmpeg's.
       throw toApiFailure(onvifError ?? error);
@@ -90,13 +117,13 @@ export class Snapshots {
     }
   }
 
-  private async fromUri(uri: string, username: string | undefined, password: string | undefined, rejectUnauthorized: boolean): Promise<Picture> {
-    const snapshot = await fetchSnapshot({ uri, username, password, rejectUnauthorized, timeoutMs: this.deps.timeoutMs ?? 5000 });
+  private async fromUri(uri: string, username: string | undefined, password: string | undefined, rejectUnauthorized: boolean, signal?: AbortSignal): Promise<Picture> {
+    const snapshot = await fetchSnapshot({ uri, username, password, rejectUnauthorized, timeoutMs: this.deps.timeoutMs ?? 5000, signal });
     return { contentType: snapshot.contentType, body: snapshot.body, source: 'onvif', takenAt: this.deps.now() };
   }
 
   /** One frame through the same opener the recorder uses (protocol whitelist, socket timeout, credentials only in ffmpeg's argument). */
-  private fromStream(camera: CameraRow, stream: StreamRow): Promise<Picture> {
+  private fromStream(camera: CameraRow, stream: StreamRow, signal?: AbortSignal): Promise<Picture> {
     const opened = this.deps.opener.open(camera, stream);
     const args = [
       '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
@@ -107,7 +134,7 @@ export class Snapshots {
     ];
     const timeoutMs = (this.deps.timeoutMs ?? 5000) * 2;
     return new Promise((resolve, reject) => {
-      const proc = this.deps.runner.spawn(this.deps.ffmpegPath, args);
+      const proc = this.deps.runner.spawn(this.deps.ffmpegPath, args, { stdin: opened.stdin });
       const chunks: Buffer[] = [];
       let size = 0;
       let stderr = '';
@@ -123,6 +150,7 @@ export class Snapshots {
       const failure = (why: string) =>
         new OnvifError('UNREACHABLE', `Could not take a picture from the camera's stream: ${redact(why, opened.secrets).slice(0, 300)}`);
       const timer = setTimeout(() => finish(failure(`no picture within ${timeoutMs} ms`)), timeoutMs);
+      signal?.addEventListener('abort', () => finish(failure('the camera was removed')), { once: true });
       proc.stdout?.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_FRAME_BYTES) return finish(failure('the picture is too large'));

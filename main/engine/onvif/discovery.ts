@@ -22,8 +22,8 @@ import {
   parseProbeMatches,
   scopeValue,
   type ProbeMatch,
-} from './discoveryMessages.ts';
-import { parseProbeTargets, type ProbeTarget } from './probeTargets.ts';
+} from './discovery-messages.ts';
+import { parseProbeTargets, type ProbeTarget } from './probe-targets.ts';
 
 export interface ProbeInterface {
   name: string;

@@ -2,10 +2,10 @@
  * Events service, pull-point flavour (WS-BaseNotification over plain HTTP
  * requests from us, so it works through NAT and firewalls, unlike Notify
  * callbacks): create a subscription, pull messages, renew, unsubscribe.
- * The long-running loop built on these lives in pullPoint.ts.
+ * The long-running loop built on these lives in pull-point.ts.
  */
 import { OnvifError } from './errors.ts';
-import { parseNotification, type CameraEvent } from './eventTopics.ts';
+import { parseNotification, type CameraEvent } from './event-topics.ts';
 import { endpointFor, type OnvifSession } from './session.ts';
 import { soapCall } from './soap.ts';
 import { rebaseServiceUrl } from './urls.ts';

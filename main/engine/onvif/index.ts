@@ -13,7 +13,7 @@ export {
   type InterfaceReport,
   type ProbeInterface,
 } from './discovery.ts';
-export { parseProbeTargets, MAX_UNICAST_TARGETS, type ProbeTarget } from './probeTargets.ts';
+export { parseProbeTargets, MAX_UNICAST_TARGETS, type ProbeTarget } from './probe-targets.ts';
 
 export { onboardDevice, type OnboardOptions, type OnboardResult, type OnboardedProfile, type ChosenStream } from './onboard.ts';
 export {
@@ -52,14 +52,14 @@ export {
   type PullPointSubscription,
   type PullResult,
 } from './events.ts';
-export { parseNotification, type CameraEvent, type CameraEventKind } from './eventTopics.ts';
+export { parseNotification, type CameraEvent, type CameraEventKind } from './event-topics.ts';
 export {
   startPullPointSubscriber,
   type PullPointOptions,
   type PullPointStatus,
   type PullPointStats,
   type PullPointSubscriber,
-} from './pullPoint.ts';
+} from './pull-point.ts';
 
 export { parseXml, DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from './xml.ts';
 export { soapCall, type SoapEndpoint } from './soap.ts';

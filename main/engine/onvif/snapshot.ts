@@ -6,7 +6,7 @@
  */
 import { AUTH_FAILED_MESSAGE, OnvifError } from './errors.ts';
 import { hostLabel, httpRequest, type HttpReply } from './http.ts';
-import { digestAuthorization, parseDigestChallenges } from './httpDigest.ts';
+import { digestAuthorization, parseDigestChallenges } from './http-digest.ts';
 import { DEFAULT_TIMEOUT_MS, parseHttpUrl } from './soap.ts';
 
 export interface SnapshotOptions {
@@ -18,6 +18,8 @@ export interface SnapshotOptions {
   /** Largest image accepted (default 8 MiB). */
   maxBytes?: number;
   rejectUnauthorized?: boolean;
+  /** Aborts the request (the camera was removed meanwhile). */
+  signal?: AbortSignal;
 }
 
 export interface Snapshot {
@@ -41,6 +43,7 @@ export async function fetchSnapshot(options: SnapshotOptions): Promise<Snapshot>
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxResponseBytes: options.maxBytes ?? 8 * 1024 * 1024,
       rejectUnauthorized: options.rejectUnauthorized,
+      signal: options.signal,
     });
 
   let reply = await get();

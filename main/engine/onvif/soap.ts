@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { AUTH_FAILED_MESSAGE, OnvifError } from './errors.ts';
 import { hostLabel, httpRequest, tlsRequiredError, type HttpReply } from './http.ts';
-import { digestAuthorization, parseDigestChallenges } from './httpDigest.ts';
+import { digestAuthorization, parseDigestChallenges } from './http-digest.ts';
 import { child, escapeXml, parseXml, path, textOf, type XmlElement } from './xml.ts';
 import { cleanText } from './text.ts';
 import { usernameTokenHeader, type Credentials } from './wsse.ts';

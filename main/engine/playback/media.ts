@@ -1,41 +1,55 @@
 /**
- * Serves a segment's MP4 by id, with Range support (206), for <video> and
- * for MSE playback. Transport-neutral: it writes to a Node ServerResponse-like
- * sink, used by the HTTP server and by the desktop's privileged scheme.
+ * Serves a segment's MP4 (or a thumbnail, an export file) with Range support
+ * (206), for <video> and for MSE playback. Transport-neutral: it writes to a
+ * Node ServerResponse; the bytes come from the storage module.
+ *
+ * Caching: a strong ETag bound to the content (the file's identity — device,
+ * inode, size, modification time — and the row it belongs to) with
+ * `Cache-Control: private, no-cache`: a browser may keep a copy but asks
+ * every time (If-None-Match → 304), so an id can never show stale footage.
  */
-import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Store } from '../storage/store.ts';
+import type { ServedFile } from '../storage/segment-files.ts';
 import { notFound } from '../errors.ts';
-import { containedRealPath } from './media-path.ts';
 import { parseRange } from './range.ts';
 
-export function resolveSegmentFile(store: Store, id: number): { path: string; size: number; mtimeMs: number } {
+export type { ServedFile } from '../storage/segment-files.ts';
+
+export const MEDIA_CACHE_CONTROL = 'private, no-cache';
+
+export async function resolveSegmentFile(store: Store, id: number): Promise<ServedFile> {
   const segment = store.getSegment(id);
   if (!segment) throw notFound(`no recording with id ${id}`);
-  let path: string;
-  try {
-    path = containedRealPath(store.absolutePath(segment.file), store.recordingsRoot);
-  } catch {
-    throw notFound(`the file of recording ${id} is gone`);
-  }
-  const st = statSync(path);
-  return { path, size: st.size, mtimeMs: st.mtimeMs };
+  return store.files.served(segment.file, `s${segment.id}`, `the file of recording ${id}`);
 }
 
-export function sendFileWithRange(
-  res: ServerResponse,
-  file: { path: string; size: number; mtimeMs: number },
-  rangeHeader: string | undefined,
-  contentType: string,
-  headOnly = false,
-): void {
-  const range = parseRange(rangeHeader, file.size);
-  const etag = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+/** RFC 9110 §13.1.2: does If-None-Match name this ETag (weak comparison, as for GET and HEAD)? */
+export function etagMatches(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const header = Array.isArray(ifNoneMatch) ? ifNoneMatch.join(',') : ifNoneMatch;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === opaque;
+  });
+}
+
+/**
+ * Sends `file`, honouring Range and If-None-Match (read from the request this
+ * response belongs to: `res.req`).
+ */
+export function sendFileWithRange(res: ServerResponse, file: ServedFile, rangeHeader: string | undefined, contentType: string, headOnly = false): void {
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', contentType);
-  res.setHeader('ETag', etag);
-  res.setHeader('Cache-Control', 'private, max-age=3600');
+  res.setHeader('ETag', file.etag);
+  res.setHeader('Cache-Control', MEDIA_CACHE_CONTROL);
+  if (etagMatches(res.req?.headers['if-none-match'], file.etag)) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  const range = parseRange(rangeHeader, file.size);
   if (range.kind === 'unsatisfiable') {
     res.writeHead(416, { 'Content-Range': `bytes */${file.size}` });
     res.end();
@@ -51,7 +65,7 @@ export function sendFileWithRange(
     res.end();
     return;
   }
-  const stream = createReadStream(file.path, { start, end });
+  const stream = file.body(start, end);
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy());
   stream.pipe(res);

@@ -9,8 +9,6 @@ export interface BackoffOptions {
   capMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 8000 };
-
 export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
   const exp = Math.min(opts.capMs, opts.baseMs * 2 ** Math.max(0, attempt));
   return Math.round(exp / 2 + random() * (exp / 2));

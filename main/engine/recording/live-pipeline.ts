@@ -18,6 +18,8 @@ export class LivePipeline implements MediaPipeline {
     private readonly live: LiveSink | undefined,
   ) {}
 
+  async prepare(): Promise<void> {}
+
   args(source: OpenedSource): string[] {
     return liveArgs(source, { fragmentMs: this.fragmentMs });
   }
@@ -52,7 +54,7 @@ export class LivePipeline implements MediaPipeline {
     return false; // stdout is read as it arrives; nothing to poll
   }
 
-  finish(): void {
+  async finish(): Promise<void> {
     if (this.started) this.live?.onEnd(this.ctx.cameraId, this.ctx.kind);
   }
 }

@@ -11,30 +11,34 @@
  * - Each segment file restarts at time 0; the tap shifts fragment times by the
  *   segment's start so the live timeline is continuous across segments.
  * - A slow viewer cannot slow ffmpeg: ffmpeg never waits for this reader.
+ * - A slow disk cannot slow the engine: reads go through the storage
+ *   module's asynchronous segment-file API, queued one at a time.
  */
-import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
-import { readBoxHeader } from '../mp4/boxes.ts';
-import { parseMoof, rebaseMoof, videoRun } from '../mp4/fragment.ts';
-import { parseInit, type InitInfo } from '../mp4/init.ts';
+import { parseMoof, rebaseMoof } from '../mp4/fragment.ts';
+import type { InitInfo } from '../mp4/init.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import type { StreamKind } from '../storage/store.ts';
+import type { SegmentFiles } from '../storage/segment-files.ts';
 import type { LiveSink } from './pipeline.ts';
 
 const READ_CHUNK = 1 << 20;
 
 export class LiveTap {
+  /** The segment file ffmpeg is writing now (relative name). */
   private file: string | null = null;
   /** Start of the current file on the run's media timeline, in seconds. */
   private baseSeconds = 0;
-  private fd: number | null = null;
-  /** inotify on the file being read: fragments are forwarded the moment ffmpeg flushes them, not at the next tick. */
-  private watcher: FSWatcher | null = null;
+  /** Change notification on the file being read: fragments are forwarded the moment ffmpeg flushes them, not at the next tick. */
+  private unwatch: (() => void) | null = null;
   private offset = 0;
   private reader: Mp4StreamReader | null = null;
   private lastInit: Buffer | null = null;
   private lastInitKey = '';
   private init: InitInfo | null = null;
   private reading = false;
+  /** Every file operation runs in order, one at a time, off the event loop's critical path. */
+  private chain: Promise<void> = Promise.resolve();
+  private pullQueued = false;
 
   /** True while someone watches (the recorder then ticks fast). */
   get active(): boolean {
@@ -45,128 +49,122 @@ export class LiveTap {
     private readonly cameraId: number,
     private readonly kind: StreamKind,
     private readonly sink: LiveSink,
+    private readonly files: SegmentFiles,
   ) {}
 
-  /** The file ffmpeg is writing now and where it starts on the run's timeline. */
-  setFile(path: string, baseSeconds: number): void {
-    if (this.fd !== null && this.file !== path) {
-      this.readAvailable(); // the old file's last fragments first
+  /** Resolves when every queued file operation is done, also ones queued meanwhile (tests). */
+  async settled(): Promise<void> {
+    let chain;
+    do {
+      chain = this.chain;
+      await chain;
+    } while (chain !== this.chain);
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(task).catch(() => {
+      // A torn, foreign or unreadable file: let go of it; a later tick starts
+      // again at the latest keyframe (never re-sending what viewers have).
       this.closeFile();
-    }
-    this.file = path;
-    this.baseSeconds = baseSeconds;
+      this.reading = false;
+    });
+    return this.chain;
+  }
+
+  /** The file ffmpeg is writing now and where it starts on the run's timeline. */
+  setFile(file: string, baseSeconds: number): void {
+    void this.enqueue(async () => {
+      if (this.reader && this.file !== file) {
+        await this.readAvailable(); // the old file's last fragments first
+        this.closeFile();
+      }
+      this.file = file;
+      this.baseSeconds = baseSeconds;
+      if (this.reading) this.pull(); // a viewer waits: the new file's first fragments now, not at the next tick
+    });
   }
 
   /** Reads what is new, if anyone watches. Called every ~100 ms. */
   tick(): void {
     const wanted = this.sink.wants ? this.sink.wants(this.cameraId, this.kind) : true;
     if (!wanted) {
-      if (this.reading) this.closeFile();
+      if (this.reading) void this.enqueue(async () => this.closeFile());
       this.reading = false;
       return;
     }
-    if (!this.file) return;
-    if (this.fd === null && !this.openFile(!this.reading)) return;
-    this.reading = true;
-    this.readAvailable();
+    this.pull();
+  }
+
+  /** Queues one read of whatever is new (at most one waits at a time). */
+  private pull(): void {
+    if (this.pullQueued) return;
+    this.pullQueued = true;
+    void this.enqueue(async () => {
+      this.pullQueued = false;
+      if (!this.file) return;
+      if (!this.reader && !(await this.openFile(!this.reading))) return;
+      this.reading = true;
+      await this.readAvailable();
+    });
   }
 
   /** The run ended. */
-  stop(): void {
-    if (this.fd !== null) this.readAvailable();
-    this.closeFile();
-    if (this.lastInit) this.sink.onEnd(this.cameraId, this.kind);
-    this.lastInit = null;
-    this.lastInitKey = '';
-    this.file = null;
+  stop(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.reader) await this.readAvailable();
+      this.closeFile();
+      if (this.lastInit) this.sink.onEnd(this.cameraId, this.kind);
+      this.lastInit = null;
+      this.lastInitKey = '';
+      this.file = null;
+    });
   }
 
-  private openFile(jumpToLatestKeyframe: boolean): boolean {
-    try {
-      this.fd = openSync(this.file!, 'r');
-    } catch {
-      return false; // not created yet
-    }
+  private async openFile(jumpToLatestKeyframe: boolean): Promise<boolean> {
+    const file = this.file!;
+    const identity = await this.files.identity(file);
+    if (!identity) return false; // not created yet
     this.offset = 0;
     this.reader = new Mp4StreamReader({
       onInit: (init, info) => this.onInit(init, info),
       onFragment: (f) => this.onFragment(f.bytes, f.moofLength),
     });
-    if (jumpToLatestKeyframe) this.skipToLatestKeyframe();
-    try {
-      this.watcher = watch(this.file!, { persistent: false }, () => this.readAvailable());
-      this.watcher.on('error', () => this.watcher?.close());
-    } catch {
-      this.watcher = null; // the tick still polls
-    }
+    if (jumpToLatestKeyframe) await this.skipToLatestKeyframe(file, identity.size);
+    this.unwatch = this.files.watch(file, () => this.pull());
     return true;
   }
 
   private closeFile(): void {
-    this.watcher?.close();
-    this.watcher = null;
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.unwatch?.();
+    this.unwatch = null;
     this.reader = null;
     this.offset = 0;
   }
 
   /** Feeds the init segment, then continues from the last keyframe fragment already written. */
-  private skipToLatestKeyframe(): void {
-    const fd = this.fd!;
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(16);
-    let pos = 0;
-    let initEnd = 0;
-    let init: InitInfo | null = null;
-    let lastKey = -1;
-    while (pos + 8 <= size) {
-      readSync(fd, head, 0, 16, pos);
-      let box;
-      try {
-        box = readBoxHeader(head, 0);
-      } catch {
-        break;
-      }
-      if (!box || box.size === 0 || pos + box.size > size) break;
-      if (box.type === 'moov') {
-        const initBuf = Buffer.alloc(pos + box.size);
-        readSync(fd, initBuf, 0, initBuf.length, 0);
-        init = parseInit(initBuf);
-        initEnd = pos + box.size;
-      } else if (box.type === 'moof' && init) {
-        const moof = Buffer.alloc(box.size);
-        readSync(fd, moof, 0, box.size, pos);
-        const run = videoRun(parseMoof(moof, init), init);
-        if (run?.startsWithSync) lastKey = pos;
-      }
-      pos += box.size;
+  private async skipToLatestKeyframe(file: string, size: number): Promise<void> {
+    let index;
+    try {
+      index = await this.files.index(file, size);
+    } catch {
+      return; // header not written yet: read from the start later
     }
-    if (!init) return; // header not written yet: read from the start later
-    const initBuf = Buffer.alloc(initEnd);
-    readSync(fd, initBuf, 0, initEnd, 0);
-    this.reader!.push(initBuf);
-    this.offset = lastKey > 0 ? lastKey : initEnd;
+    this.reader!.push(index.init);
+    const lastKey = index.fragments.findLast((f) => f.keyframe);
+    this.offset = lastKey ? lastKey.offset : index.init.length;
   }
 
-  private readAvailable(): void {
-    if (this.fd === null || !this.reader) return;
-    const size = fstatSync(this.fd).size;
-    while (this.offset < size) {
-      const n = Math.min(READ_CHUNK, size - this.offset);
-      const buf = Buffer.alloc(n);
-      const got = readSync(this.fd, buf, 0, n, this.offset);
-      if (got <= 0) break;
-      this.offset += got;
-      try {
-        this.reader.push(got === n ? buf : buf.subarray(0, got));
-      } catch {
-        this.closeFile(); // a torn or foreign file: stop tapping it
-        return;
-      }
+  private async readAvailable(): Promise<void> {
+    const file = this.file;
+    if (!file || !this.reader) return;
+    const size = (await this.files.identity(file))?.size ?? 0;
+    while (this.reader && this.offset < size) {
+      const buf = await this.files.read(file, this.offset, Math.min(READ_CHUNK, size - this.offset));
+      if (buf.length === 0 || !this.reader) break;
+      this.offset += buf.length;
+      this.reader.push(buf); // throws on a torn or foreign file: enqueue() stops the tap
     }
   }
-
   private onInit(init: Buffer, info: InitInfo): void {
     this.init = info;
     // Every segment file repeats the stream's init segment: announce it only

@@ -37,6 +37,8 @@ export interface RunContext {
 export interface MediaPipeline {
   /** Pipes beyond stdout/stderr that ffmpeg writes to (fd 3, ...). */
   readonly extraPipes: number;
+  /** Gets ready before ffmpeg is spawned (the run's folder). */
+  prepare(): Promise<void>;
   args(source: OpenedSource): string[];
   attach(proc: ChildProcess): void;
   /** Called every 100 ms while `busy()`, else every second. */
@@ -44,5 +46,5 @@ export interface MediaPipeline {
   /** True while the pipeline has live work (a viewer reading a recorded stream). */
   busy(): boolean;
   /** The process has exited: index or recover what it left. */
-  finish(): void;
+  finish(): Promise<void>;
 }

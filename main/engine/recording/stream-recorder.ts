@@ -12,7 +12,7 @@
  * other recorder, so a reconnect storm cannot cross-wire footage.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Clock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { redact } from '../redact.ts';
 import { friendlyCodec, type InitInfo } from '../mp4/init.ts';
@@ -86,8 +86,10 @@ interface Run {
 
 export class StreamRecorder {
   private run: Run | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private ticker: NodeJS.Timeout | null = null;
+  private retryTimer: TimerHandle | null = null;
+  private ticker: TimerHandle | null = null;
+  /** A connection attempt between its start and ffmpeg's spawn (the run folder is being prepared). */
+  private connecting: Promise<void> | null = null;
   private attempt = 0;
   private stopped = true;
   private learnedAudioCodec: string | null = null;
@@ -118,24 +120,34 @@ export class StreamRecorder {
 
   /** Stops; ffmpeg finishes its open segment (SIGTERM), which is indexed before this resolves. */
   async stop(state: RecorderState = 'disabled'): Promise<void> {
+    const { clock } = this.deps;
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.ticker) clearTimeout(this.ticker);
+    clock.clearTimeout(this.retryTimer);
+    clock.clearTimeout(this.ticker);
     this.retryTimer = this.ticker = null;
+    await this.connecting;
     const run = this.run;
     if (run) {
       run.killReason = 'stopped';
       run.proc.kill('SIGTERM');
-      const killer = setTimeout(() => run.proc.kill('SIGKILL'), 3000);
+      const killer = clock.setTimeout(() => run.proc.kill('SIGKILL'), 3000);
       await run.exited;
-      clearTimeout(killer);
+      clock.clearTimeout(killer);
     }
-    this.setStatus({ state, since: this.deps.clock.now(), lastError: this.current.lastError, retryAt: null });
+    this.setStatus({ state, since: clock.now(), lastError: this.current.lastError, retryAt: null });
   }
 
   // ------------------------------------------------------------------ connection
 
   private connect(): void {
+    this.connecting = this.tryConnect()
+      .catch((err) => {
+        if (!this.stopped) this.fail(redact((err as Error).message));
+      })
+      .finally(() => (this.connecting = null));
+  }
+
+  private async tryConnect(): Promise<void> {
     if (this.stopped) return;
     const { store, log } = this.deps;
     const camera = store.getCamera(this.cameraId);
@@ -169,8 +181,18 @@ export class StreamRecorder {
           audioCodec: this.learnedAudioCodec ?? stream.audioCodec,
         })
       : new LivePipeline(ctx, this.options.fragmentMs, this.deps.live);
+    try {
+      await pipeline.prepare();
+    } catch (err) {
+      if (runId !== null) store.deleteRunIfEmpty(runId);
+      throw new Error(`could not prepare the recording folder: ${(err as Error).message}`);
+    }
+    if (this.stopped) {
+      if (runId !== null) store.deleteRunIfEmpty(runId);
+      return;
+    }
 
-    const proc = this.deps.runner.spawn(this.deps.ffmpegPath, pipeline.args(source), { extraPipes: pipeline.extraPipes });
+    const proc = this.deps.runner.spawn(this.deps.ffmpegPath, pipeline.args(source), { extraPipes: pipeline.extraPipes, stdin: source.stdin });
     let resolveExit!: () => void;
     run = {
       proc,
@@ -202,8 +224,7 @@ export class StreamRecorder {
     const onGone = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
       if (finished) return;
       finished = true;
-      this.onExit(thisRun, code, signal, error);
-      resolveExit();
+      void this.onExit(thisRun, code, signal, error).finally(resolveExit);
     };
     proc.on('error', (err) => onGone(null, null, err));
     proc.on('close', (code, signal) => onGone(code, signal));
@@ -222,7 +243,7 @@ export class StreamRecorder {
   private scheduleTick(): void {
     if (this.stopped) return;
     const fast = this.run?.pipeline.busy() ?? false;
-    this.ticker = setTimeout(() => {
+    this.ticker = this.deps.clock.setTimeout(() => {
       this.tick();
       this.scheduleTick();
     }, fast ? 100 : 1000);
@@ -261,10 +282,10 @@ export class StreamRecorder {
     });
   }
 
-  private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error): void {
+  private async onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, error?: Error): Promise<void> {
     if (this.run === run) this.run = null;
     try {
-      run.pipeline.finish();
+      await run.pipeline.finish();
     } catch (err) {
       this.deps.log.error(`camera ${this.cameraId}: could not finish the run: ${(err as Error).message}`);
     }
@@ -291,7 +312,7 @@ export class StreamRecorder {
     const delay = backoffDelay(this.attempt++, this.options.backoff, this.deps.random);
     const since = this.current.state === 'offline' ? this.current.since : (lastDataAt ?? now);
     this.setStatus({ state: 'offline', since, lastError: reason, retryAt: now + delay });
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.deps.clock.setTimeout(() => {
       this.retryTimer = null;
       this.connect();
     }, delay);

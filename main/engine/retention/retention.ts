@@ -10,9 +10,10 @@
  * Whatever goes before its camera's age limit is logged and counted
  * (early_deletions) so the UI can say so honestly.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Store, SegmentRow } from '../storage/store.ts';
+import { ACTIVITY_MARGIN_MS, quietSegments } from './event-retention.ts';
 
 export interface RetentionLimits {
   diskBudgetBytes: number | null;
@@ -39,8 +40,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export class RetentionService {
   private readonly holds = new Map<number, Hold>();
   private nextHold = 1;
-  private timer: NodeJS.Timeout | null = null;
-  private pending: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
+  private pending: TimerHandle | null = null;
   private lastProblem: string | null = null;
 
   constructor(
@@ -61,20 +62,26 @@ export class RetentionService {
   start(intervalMs = 30_000): void {
     this.stopped = false;
     this.runOnce();
-    this.timer = setInterval(() => this.runOnce(), intervalMs);
+    const every = () => {
+      this.timer = this.clock.setTimeout(() => {
+        this.runOnce();
+        if (!this.stopped) every();
+      }, intervalMs);
+    };
+    every();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.pending) clearTimeout(this.pending);
+    this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.pending);
     this.timer = this.pending = null;
   }
 
   /** Called after each new segment: runs soon, at most once per `delayMs`. */
   poke(delayMs = 250): void {
     if (this.pending || this.stopped) return;
-    this.pending = setTimeout(() => {
+    this.pending = this.clock.setTimeout(() => {
       this.pending = null;
       this.runOnce();
     }, delayMs);
@@ -101,7 +108,7 @@ export class RetentionService {
       report.problem = `retention failed: ${(err as Error).message}`;
       this.log.error(report.problem);
     }
-    if (report.ageDeleted || report.spaceDeleted) this.store.pruneEmptyFolders();
+    if (report.ageDeleted || report.spaceDeleted) void this.store.pruneEmptyFolders();
     this.lastProblem = report.problem;
     return report;
   }
@@ -110,8 +117,13 @@ export class RetentionService {
     const now = this.clock.now();
     for (const camera of this.store.listCameras()) {
       if (camera.maxAgeMs === null) continue;
+      // "Events M days": footage around events stays longer than the rest (event-retention.ts).
+      const eventsMaxAgeMs = this.store.detection.eventsMaxAgeMs(camera.id);
+      const keepsEventsLonger = eventsMaxAgeMs !== null && eventsMaxAgeMs > camera.maxAgeMs;
+      if (keepsEventsLonger) this.ageOutQuietFootage(camera.id, now - eventsMaxAgeMs, now - camera.maxAgeMs, report);
+      const cutoff = now - (keepsEventsLonger ? eventsMaxAgeMs : camera.maxAgeMs);
       for (;;) {
-        const due = this.store.segmentsEndedBefore(camera.id, now - camera.maxAgeMs, BATCH).filter((s) => !this.isHeld(s));
+        const due = this.store.segmentsEndedBefore(camera.id, cutoff, BATCH).filter((s) => !this.isHeld(s));
         if (!due.length) break;
         report.bytesFreed += this.store.deleteSegments(due.map((s) => s.id));
         report.ageDeleted += due.length;
@@ -124,7 +136,8 @@ export class RetentionService {
     const { diskBudgetBytes, freeSpaceFloorBytes } = this.limits();
     const used = this.store.totalBytes();
     if (diskBudgetBytes !== null && used > diskBudgetBytes) return { reason: 'budget', bytes: used - diskBudgetBytes };
-    const { freeBytes } = this.volume();
+    // Files of segments just deleted are unlinked asynchronously: count their space as free already.
+    const freeBytes = this.volume().freeBytes + this.store.bytesBeingFreed();
     if (freeBytes < freeSpaceFloorBytes) return { reason: 'free-space', bytes: freeSpaceFloorBytes - freeBytes };
     return null;
   }
@@ -174,6 +187,38 @@ export class RetentionService {
           `before its ${((cam?.maxAgeMs ?? 0) / DAY_MS).toFixed(1)}-day limit to respect the ${e.reason === 'budget' ? 'disk budget' : 'free-space floor'}`,
       );
     }
+  }
+
+  /** Per camera: up to where quiet footage has been aged out (later runs look only at what became due since). */
+  private readonly quietSweptUntil = new Map<number, number>();
+
+  /** Deletes a camera's footage in [from, to) (by end time) that overlaps no event or review item. */
+  private ageOutQuietFootage(cameraId: number, from: number, to: number, report: RetentionReport): void {
+    const start = Math.max(from, this.quietSweptUntil.get(cameraId) ?? from);
+    if (start >= to) return;
+    const candidates = this.store.querySegments(cameraId, start, to).filter((s) => s.end >= start && s.end <= to && !this.isHeld(s));
+    const activity = this.store.detection.activitySpans(cameraId, start - ACTIVITY_MARGIN_MS - DAY_MS, to + ACTIVITY_MARGIN_MS);
+    const due = quietSegments(candidates, activity);
+    if (due.length) {
+      report.bytesFreed += this.store.deleteSegments(due.map((s) => s.id));
+      report.ageDeleted += due.length;
+    }
+    // Held segments are looked at again next time.
+    const held = this.store.querySegments(cameraId, start, to).some((s) => s.end >= start && s.end <= to && this.isHeld(s));
+    if (!held) this.quietSweptUntil.set(cameraId, to);
+  }
+
+  /**
+   * The days-kept answer of a camera. With "events M days" longer than
+   * "continuous N days": continuous footage reaches back at most N days
+   * (`daysKept`), footage around events as far as the oldest kept
+   * (`eventDaysKept`); otherwise eventDaysKept is null.
+   */
+  keptDays(cameraId: number, oldestStart: number | null, maxAgeMs: number | null): { daysKept: number; eventDaysKept: number | null } {
+    const all = this.daysKept(oldestStart);
+    const eventsMaxAgeMs = this.store.detection.eventsMaxAgeMs(cameraId);
+    if (eventsMaxAgeMs === null || maxAgeMs === null || eventsMaxAgeMs <= maxAgeMs) return { daysKept: all, eventDaysKept: null };
+    return { daysKept: Math.min(all, maxAgeMs / DAY_MS), eventDaysKept: all };
   }
 
   /** How many days of footage a camera keeps right now. */

@@ -23,7 +23,7 @@ export function acquireDataLock(dataDir: string): DataLock {
   const file = join(dataDir, 'engine.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
       return {
         release() {
           try {

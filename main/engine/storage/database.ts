@@ -53,11 +53,24 @@ export function migrate(db: Db): void {
   if (current > latest) {
     throw new Error(`this database was written by a newer Keepwatch (schema ${current}, this version knows ${latest})`);
   }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+  const pending = migrations.filter((m) => m.version > current);
+  if (!pending.length) return;
+  // Rebuilding a table (migration 5) drops the old one: with foreign keys on,
+  // that would cascade-delete every child row. Keys are off while migrating
+  // (the pragma cannot change inside a transaction) and checked before each
+  // migration commits.
+  const keysWereOn = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const m of pending) {
+      db.transaction(() => {
+        db.exec(m.sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new Error(`migration ${m.name} left ${broken.length} broken reference(s); nothing was changed`);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  } finally {
+    if (keysWereOn) db.pragma('foreign_keys = ON');
   }
 }

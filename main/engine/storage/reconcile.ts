@@ -1,19 +1,20 @@
 /**
  * Start-up reconciliation of the recordings folder with the index, and
- * recovery of segment files that were being written when a process died.
+ * recovery of segment files that were being written when a process died (or
+ * that ffmpeg could not finish: a kill after a stall).
  *
  * Rules (docs/storage.md):
  *  - a file on disk without a row is cut at its last complete fragment and
  *    indexed if anything playable is left, else discarded (it held no frame);
  *  - a row whose file is gone is removed;
  *  - a file is never indexed twice (segments.file is UNIQUE);
- *  - runs the engine never ended are closed.
+ *  - runs the engine never ended are closed — synchronously, when reconcile()
+ *    is called, so no recorder started afterwards can have its run closed.
+ * The file work is asynchronous: the event loop keeps serving meanwhile.
  */
-import { readFileSync, statSync, truncateSync } from 'node:fs';
 import { summarizeFragmentedMp4 } from '../mp4/file-summary.ts';
 import { withDurations, friendlyCodec } from '../mp4/init.ts';
 import { parseSegmentFileName, type Store, type SegmentRow } from './store.ts';
-import { SegmentFile } from './segment-file.ts';
 import type { Logger } from '../log.ts';
 
 export interface ReconcileReport {
@@ -25,11 +26,14 @@ export interface ReconcileReport {
   ms: number;
 }
 
-export function reconcile(store: Store, log: Logger): ReconcileReport {
+export async function reconcile(store: Store, log: Logger): Promise<ReconcileReport> {
   const t0 = performance.now();
-  store.collectGarbage();
+  // Before the first await: nothing else runs in between.
+  const runsClosed = store.closeOpenRuns('engine stopped unexpectedly');
   const indexed = store.indexedFiles();
-  const onDisk = store.listSegmentFilesOnDisk();
+  const queued = store.queuedGarbage();
+  const onDisk = store.listSegmentFilesOnDisk().filter((f) => !queued.has(f));
+  await store.collectGarbage();
   const diskSet = new Set(onDisk);
 
   const missing: number[] = [];
@@ -44,15 +48,11 @@ export function reconcile(store: Store, log: Logger): ReconcileReport {
   // Oldest first, so a recovered segment can continue from its predecessor's end.
   const unindexed = onDisk.filter((f) => !indexed.has(f)).sort();
   for (const file of unindexed) {
-    const result = recoverSegmentFile(store, file, log);
+    const result = await recoverSegmentFile(store, file, log);
     if (result) recovered++;
     else discarded++;
   }
-
-  const runsClosed = store.db
-    .prepare("UPDATE runs SET ended_at = COALESCE((SELECT MAX(end_ms) FROM segments s WHERE s.run_id = runs.id), started_at), end_reason = 'engine stopped unexpectedly' WHERE ended_at IS NULL")
-    .run().changes;
-  store.pruneEmptyFolders();
+  await store.pruneEmptyFolders();
   const report = { filesOnDisk: onDisk.length, recovered, discarded, missingRowsRemoved: missing.length, runsClosed, ms: Math.round(performance.now() - t0) };
   if (recovered || discarded || missing.length) log.info(`reconciled recordings: ${JSON.stringify(report)}`);
   return report;
@@ -62,7 +62,7 @@ export function reconcile(store: Store, log: Logger): ReconcileReport {
  * Indexes one unindexed segment file, cutting a torn tail first. Returns the
  * new row, or null when the file held nothing playable (it is then discarded).
  */
-export function recoverSegmentFile(store: Store, rel: string, log: Logger): SegmentRow | null {
+export async function recoverSegmentFile(store: Store, rel: string, log: Logger): Promise<SegmentRow | null> {
   const name = parseSegmentFileName(rel);
   const owner = name ? store.runStream(name.runId) : null;
   if (!name || !owner || owner.cameraId !== name.cameraId) {
@@ -72,14 +72,14 @@ export function recoverSegmentFile(store: Store, rel: string, log: Logger): Segm
     store.discardFile(rel);
     return null;
   }
-  const abs = store.absolutePath(rel);
   // Size and modification time before anything here writes to the file (the
   // header patch below would move mtime to now).
-  const { size, mtimeMs: mtime } = statSync(abs);
+  const before = await store.files.identity(rel);
+  if (!before) return null;
   let bytes: Buffer;
   let summary;
   try {
-    bytes = readFileSync(abs);
+    bytes = await store.files.read(rel, 0, before.size);
     summary = summarizeFragmentedMp4(bytes);
   } catch (err) {
     log.warn(`recovery: ${rel} is not playable (${(err as Error).message}); discarded`);
@@ -91,13 +91,11 @@ export function recoverSegmentFile(store: Store, rel: string, log: Logger): Segm
     store.discardFile(rel);
     return null;
   }
-  if (summary.completeLength < size) truncateSync(abs, summary.completeLength);
-  // Patch the real durations into the header so players show the right length.
+  // Cut the torn tail and patch the real durations into the header (so players
+  // show the right length), fsync file and folder: then the row.
+  const { size, mtimeMs: mtime } = before;
   const header = bytes.subarray(0, summary.initLength);
-  const patched = withDurations(header, summary.init, summary.durationByTrack);
-  const file = SegmentFile.reopenForPatch(store, rel);
-  file.patch(0, patched);
-  file.finish();
+  await store.files.seal(rel, withDurations(header, summary.init, summary.durationByTrack), summary.completeLength < size ? summary.completeLength : null);
 
   const previous = store.segmentByRunSeq(name.runId, name.seq - 1);
   // Contiguous with its predecessor when there is one; else the last write was the end.

@@ -1,9 +1,12 @@
 /**
  * The storage module: the only code that touches the SQLite index or the
- * recordings folder. Everything else asks it.
+ * recordings folder. Everything else asks it: rows through the Store's
+ * methods (and `transaction()` for several writes that must land together),
+ * files through `files` (the segment-file API, asynchronous: the event loop
+ * never waits on the disk). The database handle never leaves this folder.
  */
-import { mkdirSync, readdirSync, rmdirSync, statfsSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import { openDatabase, type Db } from './database.ts';
 import type { Clock } from '../clock.ts';
 import { FootageSpans } from './footage-spans.ts';
@@ -11,6 +14,14 @@ import { ThumbnailFiles } from './thumbnail-files.ts';
 import { TimelineIndex } from './timeline-index.ts';
 import { SegmentHashes } from './segment-hashes.ts';
 import { OnvifIndex } from './onvif-index.ts';
+import { DetectionIndex } from './detection-index.ts';
+import { nodeDisk, type Disk } from './disk.ts';
+import { FOLDER_MODE } from './private-folder.ts';
+import { SegmentFiles } from './segment-files.ts';
+import { Checkpointer, type CheckpointResult } from './checkpointer.ts';
+import { CAMERA_FOLDER, DAY_FOLDER, SEGMENT_FILE, runFolder, segmentName } from './segment-naming.ts';
+
+export { parseSegmentFileName } from './segment-naming.ts';
 
 export type CameraSource = 'rtsp' | 'onvif' | 'test-pattern';
 export type StreamKind = 'main' | 'sub';
@@ -62,16 +73,18 @@ interface RawSegment extends Omit<SegmentRow, 'recovered'> {
 }
 const toSegment = (r: RawSegment): SegmentRow => ({ ...r, recovered: r.recovered === 1 });
 
-/** Segment file names: c<camera>/<yyyy-mm-dd>/r<run>-<seq>.mp4 (UTC date of the segment's start). */
-const SEGMENT_FILE = /^c(\d+)\/(\d{4}-\d{2}-\d{2})\/r(\d+)-(\d{6})\.mp4$/;
-
-export function parseSegmentFileName(rel: string): { cameraId: number; runId: number; seq: number } | null {
-  const m = SEGMENT_FILE.exec(rel);
-  return m ? { cameraId: Number(m[1]), runId: Number(m[3]), seq: Number(m[4]) } : null;
+/**
+ * The database handle, for tests and benchmarks that inspect or seed the index
+ * with SQL. Production code never calls it (tests/storage/ownership.test.ts).
+ */
+export function databaseOf(store: Store): Db {
+  return store['db'];
 }
 
 export class Store {
   readonly recordingsRoot: string;
+  /** The segment-file API: every read and write of the recordings folder. */
+  readonly files: SegmentFiles;
   private totalBytesCache: number;
   /** Merged spans of footage per camera, kept in step with every segment insert and delete. */
   readonly footage: FootageSpans;
@@ -83,28 +96,55 @@ export class Store {
   readonly hashes: SegmentHashes;
   /** ONVIF devices of ONVIF cameras, and camera events (motion, tamper). */
   readonly onvif: OnvifIndex;
+  /** Detection configs, detection events, review items and their JPEGs (schema/006_detection.sql). */
+  readonly detection: DetectionIndex;
+
+  /** WAL checkpoints on a worker thread: the index's only fsync never runs on the event loop. */
+  private readonly checkpointer: Checkpointer;
 
   private constructor(
-    readonly db: Db,
+    private readonly db: Db,
+    databaseFile: string,
     recordingsRoot: string,
     private readonly clock: Clock,
+    disk: Disk,
   ) {
-    this.recordingsRoot = resolve(recordingsRoot);
-    mkdirSync(this.recordingsRoot, { recursive: true });
+    db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = new Checkpointer(databaseFile, clock, () => {
+      if (db.open) db.pragma('wal_autocheckpoint = 1000'); // no worker here: SQLite checkpoints by itself again
+    });
+    this.checkpointer.start();
+    this.files = new SegmentFiles(recordingsRoot, disk);
+    this.recordingsRoot = this.files.root;
+    // Start-up, before anything is served: the one synchronous touch of the folder.
+    mkdirSync(this.recordingsRoot, { recursive: true, mode: FOLDER_MODE });
     this.totalBytesCache = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments').get() as { n: number }).n;
     this.footage = new FootageSpans(db);
     this.timeline = new TimelineIndex(db, this.footage);
-    this.thumbnails = new ThumbnailFiles(db, (rel) => this.absolutePath(rel), this.recordingsRoot);
+    this.thumbnails = new ThumbnailFiles(db, this.files);
     this.hashes = new SegmentHashes(db);
     this.onvif = new OnvifIndex(db, () => clock.now());
+    this.detection = new DetectionIndex(db, () => clock.now(), this.files, () => this.collectGarbage());
   }
 
-  static open(opts: { databaseFile: string; recordingsRoot: string; clock: Clock }): Store {
-    return new Store(openDatabase(opts.databaseFile), opts.recordingsRoot, opts.clock);
+  /** `disk` defaults to the real one (node's asynchronous fs); tests inject a slow one. */
+  static open(opts: { databaseFile: string; recordingsRoot: string; clock: Clock; disk?: Disk }): Store {
+    return new Store(openDatabase(opts.databaseFile), opts.databaseFile, opts.recordingsRoot, opts.clock, opts.disk ?? nodeDisk());
   }
 
   close(): void {
+    this.checkpointer.close();
     this.db.close();
+  }
+
+  /** Runs a WAL checkpoint now, on the checkpoint worker (tests; it also runs every few seconds). */
+  checkpoint(): Promise<CheckpointResult> {
+    return this.checkpointer.checkpoint();
+  }
+
+  /** Runs `fn` in one SQLite transaction: every Store write inside it lands together or not at all. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   // ---------------------------------------------------------------- cameras
@@ -202,7 +242,7 @@ export class Store {
       this.db.prepare('DELETE FROM cameras WHERE id = ?').run(id);
       this.totalBytesCache -= removed.n;
     })();
-    this.collectGarbage();
+    void this.collectGarbage();
   }
 
   listStreams(cameraId: number): StreamRow[] {
@@ -243,40 +283,37 @@ export class Store {
 
   // ---------------------------------------------------------------- segment files
 
-  /** Absolute folder for a camera's segments of one UTC day (created). ffmpeg writes run segments here. */
-  segmentFolder(cameraId: number, day: string): string {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`bad day ${day}`);
-    const dir = join(this.recordingsRoot, `c${cameraId}`, day);
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  }
-
   /** Removes a run that never produced a segment (a failed connection attempt). */
   deleteRunIfEmpty(runId: number): void {
     this.db.prepare('DELETE FROM runs WHERE id = ? AND NOT EXISTS (SELECT 1 FROM segments WHERE run_id = ?)').run(runId, runId);
   }
 
-  /** Relative file name for a new segment, creating its folder. */
-  newSegmentFile(cameraId: number, runId: number, seq: number, startMs: number): string {
-    const day = new Date(startMs).toISOString().slice(0, 10);
-    this.segmentFolder(cameraId, day);
-    return `c${cameraId}/${day}/r${runId}-${String(seq).padStart(6, '0')}.mp4`;
+  /** Start-up: runs the engine never ended (it died) end at their last segment. Returns how many. */
+  closeOpenRuns(reason: string): number {
+    return this.db
+      .prepare('UPDATE runs SET ended_at = COALESCE((SELECT MAX(end_ms) FROM segments s WHERE s.run_id = runs.id), started_at), end_reason = ? WHERE ended_at IS NULL')
+      .run(reason).changes;
+  }
+
+  /** Relative name of a run's segment, creating its folder synchronously: tests and benchmarks build footage with it. */
+  newSegmentFile(cameraId: number, runId: number, seq: number, runStartedAt: number): string {
+    const folder = runFolder(cameraId, runStartedAt);
+    mkdirSync(this.absolutePath(folder), { recursive: true, mode: FOLDER_MODE });
+    return `${folder}/${segmentName(runId, seq)}`;
   }
 
   /** Absolute path of a file name that came from the index (never from a client). */
   absolutePath(rel: string): string {
-    const abs = resolve(this.recordingsRoot, rel);
-    if (!abs.startsWith(this.recordingsRoot + sep)) throw new Error(`refusing a path outside the recordings folder: ${rel}`);
-    return abs;
+    return this.files.absolute(rel);
   }
 
-  /** Every segment file on disk, as relative names (files that do not look like segments are ignored). */
+  /** Start-up reconciliation: every segment file on disk, as relative names (other files are ignored). Synchronous: nothing is served yet. */
   listSegmentFilesOnDisk(): string[] {
     const out: string[] = [];
     for (const cam of safeReaddir(this.recordingsRoot)) {
-      if (!/^c\d+$/.test(cam)) continue;
+      if (!CAMERA_FOLDER.test(cam)) continue;
       for (const day of safeReaddir(join(this.recordingsRoot, cam))) {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) continue;
+        if (!DAY_FOLDER.test(day)) continue;
         for (const f of safeReaddir(join(this.recordingsRoot, cam, day))) {
           const rel = `${cam}/${day}/${f}`;
           if (SEGMENT_FILE.test(rel)) out.push(rel);
@@ -287,37 +324,40 @@ export class Store {
   }
 
   /** Removes empty day folders (after retention) so the tree does not grow forever. */
-  pruneEmptyFolders(): void {
-    for (const cam of safeReaddir(this.recordingsRoot)) {
-      if (!/^c\d+$/.test(cam)) continue;
-      for (const day of safeReaddir(join(this.recordingsRoot, cam))) {
-        const dir = join(this.recordingsRoot, cam, day);
-        if (safeReaddir(dir).length > 0) continue;
-        try {
-          rmdirSync(dir);
-        } catch {
-          // a recorder just created it again: fine
-        }
+  async pruneEmptyFolders(): Promise<void> {
+    for (const cam of await this.files.readdir('')) {
+      if (!CAMERA_FOLDER.test(cam)) continue;
+      for (const day of await this.files.readdir(cam)) {
+        if (!DAY_FOLDER.test(day)) continue;
+        await this.files.removeEmptyFolder(`${cam}/${day}`);
       }
     }
   }
 
-  /** fsync a finished file and its folder, so its row never points at data still in the page cache. */
-  syncFile(rel: string): void {
-    const abs = this.absolutePath(rel);
-    for (const p of [abs, join(abs, '..')]) {
-      const fd = openSync(p, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
-  }
+  private lastVolume: { freeBytes: number; totalBytes: number } | null = null;
+  private volumeReading: Promise<void> | null = null;
 
+  /**
+   * Free and total space of the recordings volume as last read. Reading it
+   * (statfs) can hang on a stalled disk, so it is refreshed in the background
+   * on every call; only the very first reading, at start-up, is synchronous.
+   */
   volume(): { freeBytes: number; totalBytes: number } {
-    const s = statfsSync(this.recordingsRoot);
-    return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    if (!this.lastVolume) {
+      const s = statfsSync(this.recordingsRoot);
+      this.lastVolume = { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    } else void this.refreshVolume();
+    return this.lastVolume;
+  }
+
+  /** Reads the volume's free space again (asynchronously); resolves when the new reading is in. */
+  refreshVolume(): Promise<void> {
+    this.volumeReading ??= this.files
+      .volume()
+      .then((v) => void (this.lastVolume = v))
+      .catch(() => undefined)
+      .finally(() => (this.volumeReading = null));
+    return this.volumeReading;
   }
 
   // ---------------------------------------------------------------- segments
@@ -370,13 +410,6 @@ export class Store {
 
   noteSegmentLength(ms: number): void {
     if (this.longestCache && ms > this.longestCache.value) this.longestCache.value = ms;
-  }
-
-  lastSegmentOfRun(runId: number): SegmentRow | null {
-    const row = this.db
-      .prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE run_id = ? ORDER BY seq DESC LIMIT 1`)
-      .get(runId) as RawSegment | undefined;
-    return row ? toSegment(row) : null;
   }
 
   segmentByRunSeq(runId: number, seq: number): SegmentRow | null {
@@ -461,7 +494,8 @@ export class Store {
       return bytes;
     })();
     this.totalBytesCache -= freed;
-    this.collectGarbage();
+    this.unlinkPendingBytes += freed;
+    void this.collectGarbage();
     return freed;
   }
 
@@ -479,30 +513,63 @@ export class Store {
         this.footage.removed(row.cameraId, row.start, row.end);
       }
     })();
-    this.collectGarbage();
+    void this.collectGarbage();
   }
 
   /** Queues a file that has no row (unplayable leftovers) for deletion. */
   discardFile(rel: string): void {
     this.db.prepare('INSERT OR IGNORE INTO garbage (file, queued_at) VALUES (?, ?)').run(rel, this.clock.now());
-    this.collectGarbage();
+    void this.collectGarbage();
   }
 
-  /** Unlinks every queued file, then forgets it. Safe to run at any time, and at start-up. */
-  collectGarbage(): number {
-    const rows = this.db.prepare('SELECT file FROM garbage').all() as { file: string }[];
-    const done = this.db.prepare('DELETE FROM garbage WHERE file = ?');
-    let n = 0;
-    for (const { file } of rows) {
-      try {
-        unlinkSync(this.absolutePath(file));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') continue; // retry next time
-      }
-      done.run(file);
-      n++;
+  private collecting: Promise<void> | null = null;
+  /** Bytes of deleted segments whose files are not unlinked yet (retention counts them as free already). */
+  private unlinkPendingBytes = 0;
+  private collectAgain = false;
+
+  /**
+   * Unlinks every queued file, then forgets it: asynchronously, one collection
+   * at a time. Safe to call at any time; resolves when the queue has been
+   * worked through (a file that could not be removed stays queued for next time).
+   */
+  collectGarbage(): Promise<void> {
+    if (this.collecting) {
+      this.collectAgain = true;
+      return this.collecting;
     }
-    return n;
+    this.collecting = (async () => {
+      for (;;) {
+        this.collectAgain = false;
+        if (!this.db.open) return;
+        const rows = this.db.prepare('SELECT file FROM garbage').all() as { file: string }[];
+        for (const { file } of rows) {
+          try {
+            await this.files.unlink(file);
+          } catch {
+            continue; // retry next time
+          }
+          if (this.db.open) this.db.prepare('DELETE FROM garbage WHERE file = ?').run(file);
+        }
+        if (this.collectAgain) continue;
+        // The space is free now; retention counts it as such once a volume reading shows it.
+        await this.refreshVolume();
+        if (!this.collectAgain) return;
+      }
+    })().finally(() => {
+      this.collecting = null;
+      this.unlinkPendingBytes = 0;
+    });
+    return this.collecting;
+  }
+
+  /** Space that deleted segments free once their queued unlinks are done. */
+  bytesBeingFreed(): number {
+    return this.unlinkPendingBytes;
+  }
+
+  /** Files queued for unlinking (start-up reconciliation must not take them for unindexed footage). */
+  queuedGarbage(): Set<string> {
+    return new Set((this.db.prepare('SELECT file FROM garbage').all() as { file: string }[]).map((r) => r.file));
   }
 
   // ---------------------------------------------------------------- settings
@@ -524,6 +591,19 @@ export class Store {
     this.db
       .prepare('INSERT INTO early_deletions (at_ms, camera_id, segments, bytes, oldest_ms, reason) VALUES (?, ?, ?, ?, ?, ?)')
       .run(this.clock.now(), e.cameraId, e.segments, e.bytes, e.oldestMs, e.reason);
+  }
+
+  /**
+   * A new export id, never one handed out before (migration 5): at least
+   * `atLeast`, so folders of exports made before ids were kept here are never
+   * named again either.
+   */
+  allocateExportId(atLeast: number): number {
+    return this.db.transaction(() => {
+      this.db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'export_ids', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'export_ids')").run();
+      this.db.prepare("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'export_ids'").run(atLeast - 1);
+      return Number(this.db.prepare('INSERT INTO export_ids (created_at) VALUES (?)').run(this.clock.now()).lastInsertRowid);
+    })();
   }
 
   earlyDeletionSummary(): { segments: number; bytes: number; lastAt: number | null } {

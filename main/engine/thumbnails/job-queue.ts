@@ -4,6 +4,8 @@
  * full: a thumbnail nobody asked for can always be made later, on request),
  * and a pause between background jobs so they never crowd out recording.
  */
+import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
+
 export interface QueueOptions {
   maxBackground: number;
   backgroundPauseMs: number;
@@ -21,9 +23,12 @@ export class JobQueue<T> {
   private readonly byKey = new Map<string, Job<T>>();
   private running = false;
   private stopped = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
 
-  constructor(private readonly options: QueueOptions) {}
+  constructor(
+    private readonly options: QueueOptions,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Runs (or joins) the job for `key`; requested jobs go before background ones. */
   request(key: string, run: () => Promise<T>): Promise<T> {
@@ -57,13 +62,31 @@ export class JobQueue<T> {
     this.pump();
   }
 
+  /** Whether a job for `key` is queued or running. */
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
   get size(): number {
     return this.urgent.length + this.background.length + (this.running ? 1 : 0);
   }
 
+  /** Drops every queued job whose key matches (their waiters get `reason`); a running job is the caller's to abort. */
+  cancel(matches: (key: string) => boolean, reason: Error): void {
+    for (const list of [this.urgent, this.background]) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const job = list[i];
+        if (!matches(job.key)) continue;
+        list.splice(i, 1);
+        this.byKey.delete(job.key);
+        for (const w of job.waiters) w.reject(reason);
+      }
+    }
+  }
+
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     for (const job of [...this.urgent, ...this.background]) for (const w of job.waiters) w.reject(new Error('stopped'));
     this.urgent.length = 0;
     this.background.length = 0;
@@ -74,7 +97,7 @@ export class JobQueue<T> {
     if (this.running || this.stopped) return;
     if (this.timer) {
       if (!this.urgent.length) return; // resting between background jobs
-      clearTimeout(this.timer); // a request does not wait for the rest
+      this.clock.clearTimeout(this.timer); // a request does not wait for the rest
       this.timer = null;
     }
     const job = this.urgent.shift() ?? this.background.shift();
@@ -91,7 +114,7 @@ export class JobQueue<T> {
         this.byKey.delete(job.key);
         this.running = false;
         if (isBackground && this.options.backgroundPauseMs > 0 && !this.urgent.length) {
-          this.timer = setTimeout(() => {
+          this.timer = this.clock.setTimeout(() => {
             this.timer = null;
             this.pump();
           }, this.options.backgroundPauseMs);

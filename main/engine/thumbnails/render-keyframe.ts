@@ -29,6 +29,7 @@ export function keyframeJpegArgs(width: number): string[] {
 }
 
 export function renderKeyframeJpeg(ffmpegPath: string, mp4: Buffer, opts: RenderOptions = DEFAULT_RENDER): Promise<Buffer> {
+  if (opts.signal?.aborted) return Promise.reject(new Error('thumbnail cancelled'));
   return new Promise((resolve, reject) => {
     const proc = spawn(ffmpegPath, keyframeJpegArgs(opts.width), { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
     try {

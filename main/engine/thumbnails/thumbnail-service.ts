@@ -3,15 +3,18 @@
  * decoded by ffmpeg as a single frame), stored beside the segment by the store,
  * deleted with it by retention. Made on request (the thumbnail route) and, in
  * the background, for the first slot of each new segment; one ffmpeg at a time.
+ * Everything keyed by a camera goes with it: cameraRemoved() drops its queued
+ * jobs and stops the one running; a picture finished for a segment deleted
+ * meanwhile is dropped by the store.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { THUMBNAIL_SLOT_MS } from '../../../preload/api.ts';
 import type { SegmentRow, Store } from '../storage/store.ts';
 import type { ThumbnailRow } from '../storage/thumbnail-files.ts';
+import type { ServedFile } from '../storage/segment-files.ts';
 import type { Logger } from '../log.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { notFound } from '../errors.ts';
-import { containedRealPath } from '../playback/media-path.ts';
 import type { SegmentIndexCache } from '../playback/recording-index.ts';
 import type { SegmentIndex } from '../mp4/fragment-index.ts';
 import { JobQueue } from './job-queue.ts';
@@ -30,17 +33,14 @@ export interface ThumbnailServiceOptions {
 
 export const DEFAULT_THUMBNAIL_OPTIONS: ThumbnailServiceOptions = { background: true, backgroundEveryMs: 60_000, width: 320, backgroundPauseMs: 250 };
 
-export interface ThumbnailFile {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  row: ThumbnailRow;
-}
+export type ThumbnailFile = ServedFile & { row: ThumbnailRow };
 
 export class ThumbnailService {
   private readonly queue: JobQueue<ThumbnailRow>;
   private readonly abort = new AbortController();
   private readonly lastBackground = new Map<number, number>();
+  /** Camera of every queued or running job (by thumbnail id), and the running job's own abort. */
+  private readonly jobs = new Map<string, { cameraId: number; abort: AbortController }>();
 
   constructor(
     private readonly store: Store,
@@ -48,19 +48,32 @@ export class ThumbnailService {
     private readonly ffmpegPath: string,
     private readonly log: Logger,
     private readonly options: ThumbnailServiceOptions = DEFAULT_THUMBNAIL_OPTIONS,
+    clock: Clock = systemClock,
   ) {
-    this.queue = new JobQueue({ maxBackground: 64, backgroundPauseMs: options.backgroundPauseMs });
+    this.queue = new JobQueue({ maxBackground: 64, backgroundPauseMs: options.backgroundPauseMs }, clock);
   }
 
-  /** Sweeps JPEGs a crash left without a row; call before any thumbnail is made. */
-  start(): void {
-    const removed = this.store.thumbnails.sweepLeftovers();
-    if (removed) this.log.info(`thumbnails: removed ${removed} leftover file(s)`);
+  private swept: Promise<void> = Promise.resolve();
+
+  /** Sweeps JPEGs a crash left without a row; no thumbnail is made before it is done. */
+  start(): Promise<void> {
+    this.swept = this.store.thumbnails.sweepLeftovers().then((removed) => {
+      if (removed) this.log.info(`thumbnails: removed ${removed} leftover file(s)`);
+    });
+    return this.swept;
   }
 
   stop(): void {
     this.abort.abort();
     this.queue.stop();
+  }
+
+  /** A camera was removed: its queued thumbnail jobs are dropped and the one running (if its) is stopped. */
+  cameraRemoved(cameraId: number): void {
+    this.lastBackground.delete(cameraId);
+    const gone = new Set([...this.jobs].filter(([, j]) => j.cameraId === cameraId).map(([key]) => key));
+    this.queue.cancel((key) => gone.has(key), notFound(`camera ${cameraId} was removed`));
+    for (const key of gone) this.jobs.get(key)?.abort.abort();
   }
 
   /**
@@ -76,7 +89,10 @@ export class ThumbnailService {
     if (busy()) return;
     this.lastBackground.set(segment.cameraId, segment.start);
     const key = thumbnailId(segment.id, 0);
-    this.queue.enqueueBackground(key, () => this.make(segment.id, 0));
+    this.jobs.set(key, { cameraId: segment.cameraId, abort: new AbortController() });
+    this.queue.enqueueBackground(key, () => this.make(key, segment.id, 0));
+    // A full backlog drops its oldest job: forget the cameras of jobs no longer queued.
+    for (const k of this.jobs.keys()) if (!this.queue.has(k)) this.jobs.delete(k);
   }
 
   /** The JPEG for a thumbnail id, made now if needed. Throws not_found for an unknown id or a deleted segment. */
@@ -84,49 +100,44 @@ export class ThumbnailService {
     const parsed = parseThumbnailId(id);
     if (!parsed) throw notFound(`no thumbnail ${id}`);
     const { segmentId, slot } = parsed;
-    const row = this.store.thumbnails.get(segmentId, slot) ?? (await this.queue.request(id, () => this.make(segmentId, slot)));
+    let row = this.store.thumbnails.get(segmentId, slot);
+    if (!row) {
+      const segment = this.store.getSegment(segmentId);
+      if (!segment) throw notFound(`no recording with id ${segmentId}`);
+      if (!this.jobs.has(id)) this.jobs.set(id, { cameraId: segment.cameraId, abort: new AbortController() });
+      row = await this.queue.request(id, () => this.make(id, segmentId, slot));
+    }
+    const file = await this.store.files.served(row.file, `t${id}`, `thumbnail ${id}`);
+    return { ...file, row };
+  }
+
+  private async make(key: string, segmentId: number, slot: number): Promise<ThumbnailRow> {
     try {
-      const path = containedRealPath(this.store.absolutePath(row.file), this.store.recordingsRoot);
-      const st = statSync(path);
-      return { path, size: st.size, mtimeMs: st.mtimeMs, row };
-    } catch {
-      throw notFound(`thumbnail ${id} is gone (its footage was deleted)`);
+      return await this.render(segmentId, slot, this.jobs.get(key)?.abort.signal);
+    } finally {
+      this.jobs.delete(key);
     }
   }
 
-  private async make(segmentId: number, slot: number): Promise<ThumbnailRow> {
+  private async render(segmentId: number, slot: number, jobSignal: AbortSignal | undefined): Promise<ThumbnailRow> {
+    await this.swept.catch(() => undefined);
     const existing = this.store.thumbnails.get(segmentId, slot);
     if (existing) return existing;
     const segment = this.store.getSegment(segmentId);
     if (!segment) throw notFound(`no recording with id ${segmentId}`);
-    const index = this.indexes.get(segment);
+    const index = await this.indexes.get(segment);
     const slots = Math.max(1, Math.ceil(index.durationMs / THUMBNAIL_SLOT_MS));
     if (slot >= slots) throw notFound(`recording ${segmentId} has no thumbnail slot ${slot}`);
     const i = keyframeForSlot(index, slot);
     if (i < 0) throw notFound(`recording ${segmentId} has no keyframe`);
     const fragment = index.fragments[i];
-    const bytes = Buffer.concat([index.init, this.readRange(segment, fragment.offset, fragment.size)]);
-    const jpeg = await renderKeyframeJpeg(this.ffmpegPath, bytes, { ...DEFAULT_RENDER, width: this.options.width, signal: this.abort.signal });
+    const bytes = Buffer.concat([index.init, await this.store.files.readRange(segment.file, fragment.offset, fragment.size)]);
+    const signal = jobSignal ? AbortSignal.any([this.abort.signal, jobSignal]) : this.abort.signal;
+    const jpeg = await renderKeyframeJpeg(this.ffmpegPath, bytes, { ...DEFAULT_RENDER, width: this.options.width, signal });
     const offsetMs = Math.round((fragment.videoTime * 1000) / index.videoTimescale);
-    const row = this.store.thumbnails.save(segment, slot, offsetMs, jpeg);
+    const row = await this.store.thumbnails.save(segment, slot, offsetMs, jpeg);
     if (!row) throw notFound(`recording ${segmentId} was deleted`);
     return row;
-  }
-
-  private readRange(segment: SegmentRow, offset: number, length: number): Buffer {
-    const fd = openSync(containedRealPath(this.store.absolutePath(segment.file), this.store.recordingsRoot), 'r');
-    try {
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, buf, got, length - got, offset + got);
-        if (n === 0) throw new Error('recording file is shorter than its index');
-        got += n;
-      }
-      return buf;
-    } finally {
-      closeSync(fd);
-    }
   }
 }
 

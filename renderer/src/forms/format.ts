@@ -1,24 +1,12 @@
 /**
  * How numbers the engine reports are written for people: sizes, spans of
- * footage, moments, stream formats. Sizes use 1024-based units throughout, so
- * a value typed in "GB" on the Settings page reads back as the same "GB".
+ * footage, moments, stream formats. Sizes: `formatBytes` and `GB` of
+ * preload/format-bytes.ts (SI units, the one implementation), so a value typed
+ * in "GB" on the Settings page reads back as the same "GB".
  */
 
-export const GB = 1024 ** 3;
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-
-/** 0 B, 512 KB, 340 MB, 1.2 GB, 12 GB, 3.45 TB. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes <= 0) return '0 B';
-  let unit = 0;
-  let value = bytes;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${trimZeros(value.toFixed(digits))} ${UNITS[unit]}`;
-}
+export { GB, formatBytes } from '../../../preload/format-bytes.ts';
+import { GB } from '../../../preload/format-bytes.ts';
 
 /** A GB figure for an input box: 2, 50, 1.5, and 0.00042 for tiny test budgets (never a misleading "0"). */
 export function bytesToGbText(bytes: number): string {

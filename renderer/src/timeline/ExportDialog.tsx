@@ -9,7 +9,8 @@ import { api } from '../api/index.ts';
 import { Dialog } from '../forms/Dialog.tsx';
 import '../forms/forms.css';
 import { formatMoment, fromDateTimeLocalValue, toDateTimeLocalValue } from './time-axis.ts';
-import { exportDownloadUrl, formatBytes, formatDuration } from './export-format.ts';
+import { exportDownloadUrl, formatDuration } from './export-format.ts';
+import { formatBytes } from '../forms/format.ts';
 
 export interface ExportDialogProps {
   cameras: { id: number; name: string }[];

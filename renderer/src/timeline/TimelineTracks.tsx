@@ -152,14 +152,19 @@ export function TimelineTracks(props: TimelineTracksProps): React.JSX.Element {
         const b = timeToX(w, s.end, width);
         roundRect(g, a, mid - 7, Math.max(1.5, b - a), 14, 3);
       }
-      // Events: a warm tick above the bar.
-      g.fillStyle = colors.warn;
-      for (const e of cam.events) {
-        const a = timeToX(w, e.start, width);
-        const b = e.end !== null ? timeToX(w, e.end, width) : a + 2;
-        g.globalAlpha = 0.85;
-        g.fillRect(a, top + 3, Math.max(2, b - a), 4);
-        g.globalAlpha = 1;
+      // Events: a tick above the bar; objects (Keepwatch's detection) stand out
+      // from motion, other camera events (tamper…) in red. Objects last: on top.
+      for (let rank = 0; rank <= 2; rank++) {
+        for (const e of cam.events) {
+          if (eventRank(e.kind) !== rank) continue;
+          const a = timeToX(w, e.start, width);
+          const b = e.end !== null ? timeToX(w, e.end, width) : a + 2;
+          const style = eventStyle(e.kind, colors);
+          g.fillStyle = style.color;
+          g.globalAlpha = style.alpha;
+          g.fillRect(a, top + 2, Math.max(style.minWidth, b - a), style.height);
+          g.globalAlpha = 1;
+        }
       }
     });
 
@@ -263,6 +268,7 @@ export function TimelineTracks(props: TimelineTracksProps): React.JSX.Element {
   const inFootage = previewAt !== null && previewCam?.spans.some((s) => s.start <= previewAt && previewAt < s.end);
   const thumb = previewAt !== null && previewCam && inFootage ? nearestThumbnail(previewCam.thumbnails, previewAt) : null;
   const previewX = previewAt !== null ? timeToX(w, previewAt, width) : 0;
+  const previewEvents = previewAt !== null && previewCam ? eventsNear(previewCam.events, previewAt, (w.to - w.from) / width) : [];
   // Fixed to the viewport: the track list scrolls, and the preview floats above it.
   const rect = canvasRef.current?.getBoundingClientRect();
   const previewLeft = rect ? rect.left + Math.min(Math.max(previewX - 92, 0), Math.max(0, width - 184)) : 0;
@@ -304,13 +310,35 @@ export function TimelineTracks(props: TimelineTracksProps): React.JSX.Element {
             data-testid="scrub-preview"
           >
             {thumb ? <img src={thumbnailUrl(thumb.id)} alt="" width={184} height={104} /> : <div className="kwt-preview__none">{inFootage ? '' : 'No footage'}</div>}
-            <div className="kwt-preview__time">{formatMoment(previewAt, { timeZone })}</div>
+            <div className="kwt-preview__time">
+              {formatMoment(previewAt, { timeZone })}
+              {previewEvents.length > 0 && <span data-testid="preview-events"> · {previewEvents.join(', ')}</span>}
+            </div>
           </div>
         )}
         {loading && <div className="kwt-tracks__loading">Loading the timeline…</div>}
       </div>
     </div>
   );
+}
+
+/** Drawing order: motion under objects. */
+function eventRank(kind: string): number {
+  return kind === 'motion' ? 0 : kind === 'object' ? 2 : 1;
+}
+
+function eventStyle(kind: string, colors: { warn: string; danger: string; muted: string }): { color: string; alpha: number; height: number; minWidth: number } {
+  if (kind === 'object') return { color: colors.warn, alpha: 1, height: 6, minWidth: 3 };
+  if (kind === 'motion') return { color: colors.warn, alpha: 0.45, height: 3, minWidth: 2 };
+  return { color: colors.danger, alpha: 0.9, height: 4, minWidth: 2 };
+}
+
+/** The events of a track under the pointer (within 4 px), for the preview's caption. */
+function eventsNear(events: CameraTimeline['events'], t: number, msPerPx: number): string[] {
+  const slack = 4 * msPerPx;
+  const kinds = new Set<string>();
+  for (const e of events) if (e.start - slack <= t && t <= (e.end ?? e.start) + slack) kinds.add(e.kind);
+  return [...kinds].sort((a, b) => eventRank(b) - eventRank(a));
 }
 
 function roundRect(g: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, r: number): void {

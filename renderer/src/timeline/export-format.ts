@@ -1,19 +1,8 @@
 /** Small formatting helpers of the export UI. */
+import { rawPath } from '../../../preload/raw-routes.ts';
 
 export function exportDownloadUrl(id: number): string {
-  return `/api/exports/${id}/download`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return rawPath('exportDownload', { id });
 }
 
 /** "1 h 02 min 05 s", "12.4 s". */

@@ -11,6 +11,8 @@ export interface CameraActions {
   edit: (camera: Camera) => void;
   toggle: (camera: Camera) => void;
   remove: (camera: Camera) => void;
+  /** Detection settings: zones, masks, objects (renderer/src/detection). */
+  detection: (camera: Camera) => void;
 }
 
 export function CameraTable({ cameras, now, busyIds, actions }: {
@@ -92,6 +94,9 @@ function CameraRow({ camera, now, busy, actions }: { camera: Camera; now: number
       <td className="kwc-col-actions">
         <div className="kwc-row-actions">
           <OnvifDetailsButton camera={camera} />
+          <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost" onClick={() => actions.detection(camera)} aria-label={`Detection settings of ${camera.name}`} data-testid="camera-detection">
+            Detection
+          </button>
           <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost" onClick={() => actions.edit(camera)} aria-label={`Edit ${camera.name}`}>
             Edit
           </button>

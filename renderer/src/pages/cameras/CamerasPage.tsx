@@ -15,10 +15,11 @@ import { AddCameraDialog } from './AddCameraDialog.tsx';
 import { CameraTable } from './CameraTable.tsx';
 import { EditCameraDialog } from './EditCameraDialog.tsx';
 import { RemoveCameraDialog } from './RemoveCameraDialog.tsx';
+import { DetectionDialog } from '../../detection/DetectionDialog.tsx';
 import '../../forms/forms.css';
 import './cameras.css';
 
-type Open = { kind: 'add' } | { kind: 'edit'; id: number } | { kind: 'remove'; id: number } | null;
+type Open = { kind: 'add' } | { kind: 'edit'; id: number } | { kind: 'remove'; id: number } | { kind: 'detection'; id: number } | null;
 type Notice = { tone: 'ok' | 'error'; text: string } | null;
 
 export function CamerasPage(): React.JSX.Element {
@@ -48,6 +49,7 @@ export function CamerasPage(): React.JSX.Element {
 
   const editing = open?.kind === 'edit' ? byId(open.id) : null;
   const removing = open?.kind === 'remove' ? byId(open.id) : null;
+  const detecting = open?.kind === 'detection' ? byId(open.id) : null;
 
   return (
     <div className="kwc-page">
@@ -90,6 +92,7 @@ export function CamerasPage(): React.JSX.Element {
             edit: (c) => setOpen({ kind: 'edit', id: c.id }),
             toggle: (c) => void toggle(c),
             remove: (c) => setOpen({ kind: 'remove', id: c.id }),
+            detection: (c) => setOpen({ kind: 'detection', id: c.id }),
           }}
         />
       )}
@@ -113,6 +116,13 @@ export function CamerasPage(): React.JSX.Element {
             notice.show('ok', `${c.name} saved.`);
             void cameras.refresh();
           }}
+        />
+      )}
+      {detecting && (
+        <DetectionDialog
+          camera={detecting}
+          onClose={close}
+          onSaved={(d) => notice.show('ok', `${detecting.name}: detection ${d.config.enabled ? 'on' : 'off'}, ${d.config.zones.length} zones and ${d.config.masks.length} masks saved.`)}
         />
       )}
       {removing && (

@@ -1,7 +1,7 @@
 /**
  * The storage settings form: what it holds, how it is checked, and the patch
  * it sends. Pure, tested in tests/ui/forms.test.ts. Sizes are typed in GB
- * (1024-based, like every size the UI shows) and sent as whole bytes.
+ * (SI units, like every size the UI shows: preload/format-bytes.ts) and sent as whole bytes.
  */
 import type { Settings, UpdateSettingsInput } from '../../../../preload/api.ts';
 import { GB, bytesToGbText } from '../../forms/format.ts';

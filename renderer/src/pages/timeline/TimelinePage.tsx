@@ -3,8 +3,9 @@
  * cursor. The player grid on top, the transport (play, speed, frame steps,
  * jump to a date/time, events, export) and the scrub bar below.
  *
- * Route: #/timeline?cameras=1,2&t=<UTC ms> (t: where the cursor is; the
- * address follows the cursor, so a link reopens the same moment).
+ * Route: #/timeline?cameras=1,2&t=<UTC ms>[&span=<ms>] (t: where the cursor
+ * is; the address follows the cursor, so a link reopens the same moment;
+ * span: the first zoom).
  *
  * Keyboard: Space play/pause · , and . one frame back/forward · ← → 10 s
  * (Shift: 1 min) · ↑ ↓ speed · [ ] previous/next event · + − zoom ·
@@ -77,7 +78,11 @@ export function TimelinePage(): React.JSX.Element {
     });
   }, [controller]);
 
-  const [win, setWin] = useState<TimeWindow>(() => centred(controller.time, 3600_000));
+  // span (ms, optional): how much the scrub bar shows at first (Review opens at 10 min).
+  const [win, setWin] = useState<TimeWindow>(() => {
+    const asked = Number(route.query.get('span'));
+    return centred(controller.time, Number.isFinite(asked) && asked >= 60_000 && asked <= 28 * 86_400_000 ? asked : 3600_000);
+  });
   const [trackWidth, setTrackWidth] = useState(900);
   const tracksBox = useRef<HTMLDivElement>(null);
   useEffect(() => {

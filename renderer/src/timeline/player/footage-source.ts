@@ -6,6 +6,7 @@
  */
 import type { RecordingIndex } from '../../../../preload/api.ts';
 import { api } from '../../api/index.ts';
+import { rawPath } from '../../../../preload/raw-routes.ts';
 
 export interface SegmentRef {
   id: number;
@@ -26,11 +27,11 @@ export interface FootageSource {
  * loopback server, docs/desktop.md). Ids only, never paths.
  */
 export function recordingMediaUrl(segmentId: number): string {
-  return `/api/recordings/${segmentId}/media`;
+  return rawPath('recordingMedia', { id: segmentId });
 }
 
 export function thumbnailUrl(id: string): string {
-  return `/api/thumbnails/${encodeURIComponent(id)}`;
+  return rawPath('thumbnail', { id });
 }
 
 export class ApiFootageSource implements FootageSource {

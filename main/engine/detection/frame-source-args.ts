@@ -1,0 +1,65 @@
+/**
+ * The detection decoder's ffmpeg command line and output size. Pure, so they
+ * are tested directly (frame-source.ts runs them).
+ *
+ * One ffmpeg per camera run: the live feed's fragmented MP4 on stdin, raw
+ * rgb24 frames at the detection rate on stdout, scaled so the longer side is
+ * at most `maxSide` (objects need more pixels than motion; the motion
+ * detector shrinks further itself).
+ */
+
+export interface DecodeSize {
+  width: number;
+  height: number;
+}
+
+/** The decoded frame size for a stream of `width` × `height`: longer side ≤ maxSide, even, aspect kept. */
+export function decodeSize(width: number, height: number, maxSide = 640): DecodeSize {
+  if (!(width > 0 && height > 0)) throw new Error(`bad stream size ${width}x${height}`);
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  const even = (v: number) => Math.max(2, 2 * Math.round((v * scale) / 2));
+  return { width: even(width), height: even(height) };
+}
+
+export interface DecoderArgsOptions {
+  fps: number;
+  size: DecodeSize;
+  /**
+   * Skip the H.264/H.265 deblocking filter on non-reference frames: a little
+   * blockier pictures for detection, noticeably less decode CPU.
+   */
+  cheapDecode?: boolean;
+}
+
+export function frameDecoderArgs(o: DecoderArgsOptions): string[] {
+  if (!(o.fps > 0 && o.fps <= 60)) throw new Error(`bad detection fps ${o.fps}`);
+  const { width, height } = o.size;
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel', 'error',
+    // One decoding thread: frame threading would hold back a frame per thread
+    // (latency), and 16 cameras must not each grab every core.
+    '-threads', '1',
+    ...(o.cheapDecode === false ? [] : ['-skip_loop_filter', 'noref']),
+    // The input is live: start at once instead of probing seconds of it. Not
+    // `nobuffer`: it throws away the packets read while probing, i.e. the
+    // first GOP, and frame k would no longer be k/fps after the first fragment.
+    '-fflags', '+discardcorrupt',
+    '-flags', 'low_delay',
+    '-probesize', '32768',
+    '-analyzeduration', '0',
+    '-f', 'mp4',
+    '-i', 'pipe:0',
+    '-map', '0:v:0',
+    '-an', '-sn', '-dn',
+    // fps first, so only the kept frames are scaled.
+    '-vf', `fps=${o.fps},scale=${width}:${height}:flags=area,setsar=1`,
+    // The fps filter already made the rate constant: frame k is k/fps after the first.
+    '-fps_mode', 'passthrough',
+    '-pix_fmt', 'rgb24',
+    '-f', 'rawvideo',
+    'pipe:1',
+  ];
+}

@@ -1,0 +1,431 @@
+/**
+ * Decoded frames of one camera for detection, from the live fan-out (no
+ * second camera connection).
+ *
+ * API (for the DetectionService):
+ *   const source = startFrameSource({
+ *     hub, cameraId, fps, ffmpegPath, log,
+ *     onFrame(frame) {...},              // RgbFrame; may return a promise: frames are dropped until it settles
+ *     onRestart(reason) {...},           // 'new-run' (camera (re)connected) | 'decoder-restart': call detector.reset()
+ *     onOffline() {...},                 // the camera dropped; frames resume after the next onRestart
+ *     onEnd(reason) {...},               // the camera or stream was removed, or the server shuts down
+ *   });                                  // null when the camera (or its stream) does not exist
+ *   source.stats(); source.close();
+ *
+ * - It is a LiveViewer of the camera's sub stream (the main stream when it
+ *   has none): the recorder's fMP4 fragments are piped into one ffmpeg
+ *   (frame-source-args.ts) whose stdout is raw rgb24 at the detection rate,
+ *   longer side ≤ 640 px.
+ * - Frame times: see frame-source-clock.ts (the fragments' media times mapped
+ *   to the wall clock; the arrival time when that is unknown).
+ * - Never waits: fragments are written to ffmpeg's stdin without waiting; when
+ *   more than `maxQueuedBytes` is queued there (ffmpeg cannot keep up) the
+ *   source skips ahead to the next keyframe itself, and past the hub's own
+ *   limit the hub does. A frame that arrives while the consumer is still busy
+ *   with the previous one (its promise has not settled) is dropped and
+ *   counted.
+ * - A new init (camera reconnect, new recorder run) restarts ffmpeg: its MP4
+ *   demuxer reads one moov per input. A crashed ffmpeg is restarted at the
+ *   next keyframe, waiting longer after each crash in a row.
+ * - Frames handed to `onFrame` are the consumer's: their buffer is never
+ *   reused.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import type { Logger } from '../log.ts';
+import type { StreamKind } from '../storage/store.ts';
+import type { LivePlan, LiveSubscription } from '../live/live-hub.ts';
+import type { DropReason, LiveViewer, StreamDescription } from '../live/live-stream.ts';
+import { readBoxHeader } from '../mp4/boxes.ts';
+import { parseMoof, videoRun } from '../mp4/fragment.ts';
+import { parseInit, type InitInfo } from '../mp4/init.ts';
+import type { RgbFrame } from './types.ts';
+import { decodeSize, frameDecoderArgs, type DecodeSize } from './frame-source-args.ts';
+import { FrameClock } from './frame-source-clock.ts';
+
+/**
+ * Spawns the decoder with stdin, stdout and stderr piped (an argument array,
+ * never a shell). Same shape as ingest's ProcessRunner, but that one ignores
+ * stdin; tests inject a fake process.
+ */
+export interface FrameDecoderRunner {
+  spawn(command: string, args: readonly string[]): ChildProcess;
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+const dieWithParent = (() => {
+  if (process.platform !== 'linux') return false;
+  try {
+    accessSync(SETPRIV, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Real processes; on Linux the kernel kills the decoder with the engine (as ingest's runner does). */
+export const nodeDecoderRunner: FrameDecoderRunner = {
+  spawn(command, args) {
+    const [cmd, argv] = dieWithParent ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, [...args]];
+    return spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+  },
+};
+
+/** The part of the LiveHub a frame source uses. */
+export interface FrameFeed {
+  plan(cameraId: number, kind: StreamKind): LivePlan | null;
+  subscribe(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null;
+}
+
+export type FrameSourceRestart = 'new-run' | 'decoder-restart';
+
+export interface FrameSourceOptions {
+  hub: FrameFeed;
+  cameraId: number;
+  /** Frames per second decoded (the detection rate). */
+  fps: number;
+  /** Which stream to decode; default the sub stream when the camera has one, else main. */
+  stream?: StreamKind;
+  /** Longer side of the decoded frames (px). */
+  maxSide?: number;
+  ffmpegPath: string | (() => string);
+  runner?: FrameDecoderRunner;
+  log: Logger;
+  now?: () => number;
+  /** Bytes queued on ffmpeg's stdin beyond which the source skips to the next keyframe. */
+  maxQueuedBytes?: number;
+  onFrame(frame: RgbFrame): void | Promise<unknown>;
+  /** The decoder restarted on a new picture sequence: relearn the background. */
+  onRestart?(reason: FrameSourceRestart): void;
+  /** The camera stream went offline. */
+  onOffline?(): void;
+  /** The source stopped for good (camera or stream removed, shutdown); close() is not needed after it. */
+  onEnd?(reason: DropReason): void;
+}
+
+export interface FrameSourceStats {
+  cameraId: number;
+  stream: StreamKind;
+  running: boolean;
+  pid: number | undefined;
+  size: DecodeSize | null;
+  /** Frames decoded by ffmpeg. */
+  decoded: number;
+  /** Frames handed to onFrame. */
+  delivered: number;
+  /** Frames dropped because onFrame was still busy. */
+  droppedBusy: number;
+  /** Fragments not sent to ffmpeg because it had fallen behind. */
+  skippedFragments: number;
+  /** Decoder starts (one per camera run, plus crash restarts). */
+  decoderStarts: number;
+  decoderCrashes: number;
+}
+
+export interface FrameSource {
+  readonly stream: StreamKind;
+  stats(): FrameSourceStats;
+  close(): void;
+}
+
+const DEFAULT_MAX_QUEUED = 1024 * 1024;
+/** Fallback when the init segment does not tell the picture size. */
+const FALLBACK_SIZE = { width: 640, height: 360 };
+
+/** Starts decoding; null when the camera or the stream does not exist. */
+export function startFrameSource(options: FrameSourceOptions): FrameSource | null {
+  const stream = options.stream ?? (options.hub.plan(options.cameraId, 'sub') ? 'sub' : 'main');
+  const source = new DetectionFrameSource(options, stream);
+  return source.start() ? source : null;
+}
+
+class DetectionFrameSource implements LiveViewer, FrameSource {
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly runner: FrameDecoderRunner;
+  private readonly clock: FrameClock;
+  private subscription: LiveSubscription | null = null;
+  private proc: ChildProcess | null = null;
+  private closed = false;
+  private runInit: Buffer | null = null;
+  private runInfo: InitInfo | null = null;
+  private size: DecodeSize | null = null;
+  /** The frame being filled from ffmpeg's stdout. */
+  private pending: Uint8Array | null = null;
+  private filled = 0;
+  private frameIndex = 0;
+  private busy = false;
+  /** Skipping fragments until a keyframe (ffmpeg fell behind). */
+  private skipToKeyframe = false;
+  /** ffmpeg died mid-run: start a new one at the next keyframe. */
+  private restartAtKeyframe = false;
+  private crashesInARow = 0;
+  private restartNotBefore = 0;
+  private resubscribeTimer: NodeJS.Timeout | null = null;
+  /** A decoder told to finish (its camera went offline): its exit is not a crash. */
+  private ending: ChildProcess | null = null;
+  private stderrTail = '';
+  private lastAt = -Infinity;
+  private readonly counters = { decoded: 0, delivered: 0, droppedBusy: 0, skippedFragments: 0, decoderStarts: 0, decoderCrashes: 0 };
+
+  constructor(
+    private readonly o: FrameSourceOptions,
+    readonly stream: StreamKind,
+  ) {
+    this.log = o.log;
+    this.now = o.now ?? Date.now;
+    this.runner = o.runner ?? nodeDecoderRunner;
+    this.clock = new FrameClock(o.fps);
+  }
+
+  start(): boolean {
+    const plan = this.o.hub.plan(this.o.cameraId, this.stream);
+    if (!plan) return false;
+    if (plan.transcode || plan.source !== this.stream) {
+      // The hub serves H.265 to browsers from the other stream or a transcode;
+      // ffmpeg decodes either, but this is what the hub gives us.
+      this.log.info(`camera ${this.o.cameraId}: detection decodes the ${plan.source} stream${plan.transcode ? ' (through the live transcode)' : ''}`);
+    }
+    this.subscription = this.o.hub.subscribe(this.o.cameraId, this.stream, this);
+    return this.subscription !== null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
+    this.resubscribeTimer = null;
+    this.subscription?.close();
+    this.subscription = null;
+    this.kill();
+  }
+
+  stats(): FrameSourceStats {
+    return { cameraId: this.o.cameraId, stream: this.stream, running: this.proc !== null, pid: this.proc?.pid, size: this.size, ...this.counters };
+  }
+
+  // ---------------------------------------------------------------- LiveViewer
+
+  backlog(): number {
+    return this.proc?.stdin?.writableLength ?? 0;
+  }
+
+  init(description: StreamDescription, init: Buffer): void {
+    if (this.closed) return;
+    this.runInit = init;
+    try {
+      this.runInfo = parseInit(init);
+    } catch {
+      this.runInfo = null; // frames are then stamped with their arrival time
+    }
+    const width = description.width ?? this.runInfo?.video?.width ?? 0;
+    const height = description.height ?? this.runInfo?.video?.height ?? 0;
+    if (width > 0 && height > 0) {
+      this.size = decodeSize(width, height, this.o.maxSide);
+    } else {
+      this.log.warn(`camera ${this.o.cameraId}: the ${this.stream} stream does not say its picture size; decoding at ${FALLBACK_SIZE.width}x${FALLBACK_SIZE.height}`);
+      this.size = decodeSize(FALLBACK_SIZE.width, FALLBACK_SIZE.height, this.o.maxSide);
+    }
+    this.restartAtKeyframe = false;
+    this.skipToKeyframe = false;
+    this.launch();
+    this.write(init);
+    this.notifyRestart('new-run');
+  }
+
+  fragment(bytes: Buffer, keyframe: boolean): void {
+    if (this.closed || !this.runInit) return;
+    if (this.restartAtKeyframe) {
+      if (!keyframe || this.now() < this.restartNotBefore) return;
+      this.restartAtKeyframe = false;
+      this.launch();
+      this.write(this.runInit);
+      this.notifyRestart('decoder-restart');
+    }
+    if (!this.proc) return;
+    if (this.skipToKeyframe || this.backlog() > (this.o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED)) {
+      if (!keyframe || this.backlog() > (this.o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED) / 2) {
+        this.skipToKeyframe = true;
+        this.counters.skippedFragments++;
+        return;
+      }
+      this.skipToKeyframe = false;
+    }
+    this.timeFragment(bytes);
+    this.write(bytes);
+  }
+
+  offline(): void {
+    if (this.closed) return;
+    this.runInit = null;
+    this.restartAtKeyframe = false;
+    // Let ffmpeg hand over what it has decoded, then make sure it is gone.
+    const proc = this.proc;
+    if (proc) {
+      this.ending = proc;
+      proc.stdin?.end();
+      setTimeout(() => {
+        if (this.proc === proc) this.proc = null;
+        proc.kill('SIGKILL');
+      }, 2000).unref();
+    }
+    this.o.onOffline?.();
+  }
+
+  drop(reason: DropReason, message: string): void {
+    this.subscription = null;
+    this.kill();
+    if (this.closed) return;
+    if (reason === 'gone' || reason === 'shutdown') {
+      this.closed = true;
+      this.log.info(`camera ${this.o.cameraId}: detection frames stopped (${message})`);
+      this.o.onEnd?.(reason);
+      return;
+    }
+    // Too slow for too long (or an error): start over shortly.
+    this.log.warn(`camera ${this.o.cameraId}: detection decoder dropped by the live feed (${reason}: ${message}); rejoining`);
+    this.resubscribeTimer = setTimeout(() => {
+      this.resubscribeTimer = null;
+      if (!this.closed && !this.start()) {
+        this.closed = true;
+        this.o.onEnd?.('gone');
+      }
+    }, 1000);
+    this.resubscribeTimer.unref?.();
+  }
+
+  // ---------------------------------------------------------------- the decoder
+
+  private launch(): void {
+    this.kill();
+    const size = this.size!;
+    const ffmpeg = typeof this.o.ffmpegPath === 'function' ? this.o.ffmpegPath() : this.o.ffmpegPath;
+    const proc = this.runner.spawn(ffmpeg, frameDecoderArgs({ fps: this.o.fps, size }));
+    this.proc = proc;
+    this.counters.decoderStarts++;
+    this.clock.restart();
+    this.frameIndex = 0;
+    this.filled = 0;
+    this.pending = new Uint8Array(size.width * size.height * 3);
+    this.stderrTail = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (this.proc === proc) this.onOutput(chunk, size);
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-1000);
+    });
+    // EPIPE when ffmpeg exits while we write: handled by its exit.
+    proc.stdin?.on('error', () => undefined);
+    proc.on('error', (err) => {
+      this.log.error(`camera ${this.o.cameraId}: cannot start the detection decoder: ${err.message}`);
+      this.crashed(proc);
+    });
+    proc.on('close', (code, signal) => {
+      if (this.proc !== proc) return; // replaced or stopped on purpose
+      if (this.ending === proc) {
+        this.proc = null; // finished what it had after the camera went offline
+        return;
+      }
+      const last = this.stderrTail.trim().split('\n').pop() ?? '';
+      this.log.warn(`camera ${this.o.cameraId}: detection decoder exited (${signal ?? code}) ${last}`);
+      this.crashed(proc);
+    });
+    this.log.debug(`camera ${this.o.cameraId}: detection decoder started (pid ${proc.pid}, ${size.width}x${size.height} at ${this.o.fps} fps)`);
+  }
+
+  private onOutput(chunk: Buffer, size: DecodeSize): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const pending = this.pending!;
+      const n = Math.min(pending.length - this.filled, chunk.length - offset);
+      pending.set(chunk.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled < pending.length) break;
+      this.filled = 0;
+      this.completeFrame(pending, size);
+    }
+  }
+
+  private completeFrame(data: Uint8Array, size: DecodeSize): void {
+    const index = this.frameIndex++;
+    this.counters.decoded++;
+    if (this.crashesInARow > 0 && this.counters.decoded % 50 === 0) this.crashesInARow = 0; // it works again
+    if (this.busy) {
+      this.counters.droppedBusy++;
+      return; // `pending` is reused for the next frame
+    }
+    const now = this.now();
+    // Strictly increasing, whatever the clock estimate does across restarts.
+    const at = Math.max(this.clock.frameTime(index, now), this.lastAt + 1);
+    this.lastAt = at;
+    this.pending = new Uint8Array(data.length);
+    this.counters.delivered++;
+    let result: void | Promise<unknown>;
+    try {
+      result = this.o.onFrame({ width: size.width, height: size.height, data, at });
+    } catch (err) {
+      this.log.warn(`camera ${this.o.cameraId}: detection frame handler failed: ${(err as Error).message}`);
+      return;
+    }
+    if (result && typeof (result as Promise<unknown>).then === 'function') {
+      this.busy = true;
+      (result as Promise<unknown>).then(
+        () => (this.busy = false),
+        (err: unknown) => {
+          this.busy = false;
+          this.log.warn(`camera ${this.o.cameraId}: detection frame handler failed: ${(err as Error)?.message ?? err}`);
+        },
+      );
+    }
+  }
+
+  /** Feeds the frame clock with the fragment's media span; unparsable fragments just leave it as it is. */
+  private timeFragment(bytes: Buffer): void {
+    const info = this.runInfo;
+    const video = info?.video;
+    if (!info || !video || video.timescale <= 0) return;
+    try {
+      const moof = readBoxHeader(bytes, 0);
+      if (!moof || moof.type !== 'moof') return;
+      const run = videoRun(parseMoof(bytes.subarray(0, moof.size), info), info);
+      if (!run) return;
+      const toMs = 1000 / video.timescale;
+      this.clock.fragment(this.now(), run.baseDecodeTime * toMs, (run.baseDecodeTime + run.duration) * toMs);
+    } catch {
+      // not a fragment we can read: frames fall back to arrival times
+    }
+  }
+
+  private crashed(proc: ChildProcess): void {
+    if (this.proc !== proc) return;
+    this.proc = null;
+    proc.kill('SIGKILL');
+    this.counters.decoderCrashes++;
+    this.crashesInARow++;
+    this.restartNotBefore = this.now() + Math.min(30_000, 500 * 2 ** this.crashesInARow);
+    if (!this.closed && this.runInit) this.restartAtKeyframe = true;
+  }
+
+  private notifyRestart(reason: FrameSourceRestart): void {
+    try {
+      this.o.onRestart?.(reason);
+    } catch (err) {
+      this.log.warn(`camera ${this.o.cameraId}: detection restart handler failed: ${(err as Error).message}`);
+    }
+  }
+
+  private write(bytes: Buffer): void {
+    const stdin = this.proc?.stdin;
+    if (stdin && !stdin.destroyed && stdin.writable) stdin.write(bytes);
+  }
+
+  private kill(): void {
+    const proc = this.proc;
+    this.proc = null;
+    if (!proc) return;
+    proc.stdin?.destroy();
+    proc.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,115 @@
+// Motion detection end to end with real ffmpeg: a scripted camera clip
+// (tests/detection/motion-clip.ts) published into the real LiveHub in real
+// time, decoded by the FrameSource, judged by the MotionDetector. The box's
+// motion must start and end within 1 s of the script; the light switched on
+// and a camera reconnect must give no motion.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LiveHub } from '../../main/engine/live/live-hub.ts';
+import { startFrameSource, type FrameSource } from '../../main/engine/detection/frame-source.ts';
+import { MotionDetector, type MotionTransition } from '../../main/engine/detection/motion/motion-detector.ts';
+import type { RgbFrame } from '../../main/engine/detection/types.ts';
+import { silentLogger } from '../../main/engine/log.ts';
+import { FakeCatalog } from '../live/fakes.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { makeClip, playClip, SCRIPTED, type Clip } from './motion-clip.ts';
+
+const alive = (pid: number | undefined) => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('motion from a real camera feed (ffmpeg)', () => {
+  let scripted: Clip;
+  let afterReconnect: Clip;
+  let hub: LiveHub;
+  let source: FrameSource | null = null;
+
+  beforeAll(async () => {
+    // The reconnected camera shows the same place with different noise and a darker exposure.
+    [scripted, afterReconnect] = await Promise.all([makeClip(SCRIPTED), makeClip({ seconds: 5, motion: [], lightStepAt: null }, { variant: 4 })]);
+    const catalog = new FakeCatalog();
+    catalog.cameras.set(1, [
+      { kind: 'main', codec: 'h264' },
+      { kind: 'sub', codec: 'h264' },
+    ]);
+    hub = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log: silentLogger });
+  });
+
+  afterAll(() => {
+    source?.close();
+    hub?.stop();
+  });
+
+  it('starts and ends with the moving box, ignores the light and the reconnect', async () => {
+    const detector = new MotionDetector({ sensitivity: 5, minDurationMs: 1000 });
+    const frames: RgbFrame[] = [];
+    const transitions: MotionTransition[] = [];
+    const restarts: string[] = [];
+    let offline = 0;
+    source = startFrameSource({
+      hub,
+      cameraId: 1,
+      fps: 5,
+      ffmpegPath: 'ffmpeg',
+      log: silentLogger,
+      onFrame(frame) {
+        frames.push({ ...frame, data: new Uint8Array(0) }); // keep times, not pixels
+        const r = detector.process(frame);
+        if (r.transition) transitions.push(r.transition);
+      },
+      onRestart(reason) {
+        restarts.push(reason);
+        detector.reset('reconnect');
+      },
+      onOffline: () => void offline++,
+    });
+    expect(source).not.toBeNull();
+    expect(source!.stream).toBe('sub');
+
+    const start = Date.now() + 200;
+    await playClip(hub, 1, 'sub', scripted, start);
+    const pid = source!.stats().pid;
+    expect(alive(pid)).toBe(true);
+    // Wait for the last frames of the first run to come out of the decoder.
+    await waitFor(() => frames.some((f) => f.at >= start + SCRIPTED.seconds * 1000 - 600), { timeoutMs: 5000, what: 'the end of the first run' });
+    const firstRunFrames = frames.length;
+
+    // The camera drops and comes back (a new recorder run, a new init).
+    const offlineBefore = offline; // the hub also says offline when we joined before the camera ran
+    hub.onEnd(1, 'sub');
+    await waitFor(() => offline === offlineBefore + 1, { timeoutMs: 2000, what: 'offline' });
+    const restart = Date.now() + 300;
+    await playClip(hub, 1, 'sub', afterReconnect, restart);
+    await waitFor(() => frames.some((f) => f.at >= restart + 4000), { timeoutMs: 5000, what: 'the second run' });
+
+    // The decoder ran at the detection rate, with frames on the media clock.
+    expect(firstRunFrames).toBeGreaterThanOrEqual(SCRIPTED.seconds * 5 * 0.9);
+    expect(firstRunFrames).toBeLessThanOrEqual(SCRIPTED.seconds * 5 + 2);
+    const gaps = frames.slice(1, firstRunFrames).map((f, i) => f.at - frames[i].at);
+    const median = gaps.sort((a, b) => a - b)[gaps.length >> 1];
+    expect(Math.abs(median - 200)).toBeLessThanOrEqual(20);
+    expect(restarts).toEqual(['new-run', 'new-run']);
+    expect(source!.stats().decoderStarts).toBe(2);
+    expect(alive(pid)).toBe(false); // the first run's decoder is gone
+
+    // Exactly one motion: the box, within 1 s of the script.
+    const truth = SCRIPTED.motion[0];
+    expect(transitions.map((t) => t.type)).toEqual(['start', 'end']);
+    expect(Math.abs(transitions[0].at - (start + truth.from))).toBeLessThanOrEqual(1000);
+    expect(Math.abs(transitions[1].at - (start + truth.to))).toBeLessThanOrEqual(1000);
+    // The light step was seen, as a whole-picture change rather than motion.
+    expect(frames.some((f) => f.at >= start + SCRIPTED.lightStepAt! + 500 && f.at < start + SCRIPTED.seconds * 1000)).toBe(true);
+    expect(detector.stats().globalChanges).toBeGreaterThanOrEqual(1);
+
+    const lastPid = source!.stats().pid;
+    source!.close();
+    expect(source!.stats().running).toBe(false);
+    await waitFor(() => !alive(lastPid), { timeoutMs: 3000, what: 'the decoder to exit after close' });
+    expect(hub.stats().feeds['1/sub'].viewers).toBe(0);
+  });
+});
