@@ -3,7 +3,7 @@
  * resident memory of a pid and all its descendants.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -72,4 +72,14 @@ export function cpuPercent(a: TreeSample, b: TreeSample): number {
   let ticks = 0;
   for (const [pid, t] of b.ticksByPid) ticks += t - (a.ticksByPid.get(pid) ?? t);
   return (100 * ticks) / CLK_TCK / (b.seconds - a.seconds);
+}
+
+/** Stops a measured process: SIGTERM (a graceful stop), SIGKILL after 5 s. */
+export function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    p.once('exit', () => r());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
+  });
 }

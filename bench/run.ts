@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only ingest,index,live,timeline,credentials]`
+ * `npm run bench [-- --quick] [-- --only ingest,index,live,timeline,credentials,peer,...]`
  * Runs the benchmarks, prints one table and writes a JSON report to
  * bench/reports/bench-<time>.json. Targets live here, never in unit tests.
  */
@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     ['timeline', await optional('./timeline.ts', 'benchTimeline')],
     ['detection-objects', await optional('./detection-objects.ts', 'benchDetectionObjects')],
     ['credentials', await optional('./credentials.ts', 'benchCredentials')],
+    ['peer', await optional('./peer-motion.ts', 'benchPeerMotion')],
+    ['detection-motion', await optional('./detection-motion.ts', 'benchDetectionMotion')],
+    ['detection-latency', await optional('./detection-latency.ts', 'benchDetectionLatency')],
   ];
   const rows: BenchRow[] = [];
   const errors: string[] = [];

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from './engine/project-root.ts';
 import { Engine, type EngineOptions } from './engine/engine.ts';
 import { createHandlers, Dispatcher } from './engine/handlers.ts';
 import { HttpServer } from './server/http-server.ts';
@@ -45,7 +45,8 @@ export interface Headless {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../out/renderer', import.meta.url));
+/** The built renderer, from the sources and from the built `keepwatch` command alike. */
+export const DEFAULT_STATIC_DIR = join(projectRoot(), 'out/renderer');
 
 export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
   // The hub exists before the engine so every recorder feeds it from its first fragment.
@@ -54,15 +55,13 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
       catalog: storeCatalog(() => engine.store),
       ffmpegPath: () => engine.ffmpegPath,
       log: createLogger({ sink: opts.logSink, scope: 'keepwatch/live' }),
+      demand: (cameraId, kind) => engine.supervisor.wake(cameraId, kind),
     },
     opts.liveOptions,
   );
   const engine = new Engine({ ...opts, live });
   // A removed or switched-off camera's viewers are closed at once, with the reason.
-  engine.cameras.onChange((cameraId, change) => {
-    if (change !== 'edited') live.cameraChanged(cameraId, change === 'removed' ? 'the camera was removed' : 'the camera was switched off');
-    else live.cameraChanged(cameraId, 'the stream was removed from the camera');
-  });
+  engine.cameras.onChange((cameraId) => live.cameraChanged(cameraId));
   const dispatcher = new Dispatcher(createHandlers(engine), (op, err) =>
     engine.log.error(`operation ${op} failed: ${(err as Error)?.stack ?? String(err)}`),
   );

@@ -1,23 +1,16 @@
 // Builds the renderer into out/renderer when it is missing or older than its
 // sources, so `npm run serve`, `npm run demo` and `npm test` always serve the
 // current UI without a separate build step.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { newestMtime } from './newest-mtime.mjs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const built = join(root, 'out/renderer/index.html');
 
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
-const sourcesTime = Math.max(newest(join(root, 'renderer')), newest(join(root, 'preload')));
+const sourcesTime = Math.max(newestMtime(join(root, 'renderer')), newestMtime(join(root, 'preload')));
 if (!existsSync(built) || statSync(built).mtimeMs < sourcesTime) {
   process.stdout.write('building the renderer (out/renderer)...\n');
   const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(root, 'renderer/vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });

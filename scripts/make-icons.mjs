@@ -3,7 +3,8 @@
  * Renders Keepwatch's icons from their SVG sources (`npm run icons`):
  *
  *   resources/icon.svg  → resources/build/icon.png (1024 px), icon.ico (16–256),
- *                         icon.icns (16–1024, retina pairs), icons/<n>x<n>.png (Linux)
+ *                         icon.icns (16–1024, retina pairs), icons/<n>x<n>.png (Linux),
+ *                         and resources/icon.png (512 px: the window icon on Linux)
  *   resources/tray.svg  → resources/tray/<state>.png (16 px) and <state>@2x.png (32 px),
  *                         one per tray state, in the theme's colour for it
  *
@@ -125,6 +126,7 @@ async function main() {
     write('build/icon.ico', packIco(ICO_SIZES.map((size) => ({ size, png: bySize.get(size) }))));
     write('build/icon.icns', packIcns(ICNS_TYPES.map(([type, size]) => ({ type, png: bySize.get(size) }))));
     for (const size of LINUX_SIZES) write(`build/icons/${size}x${size}.png`, bySize.get(size));
+    write('icon.png', bySize.get(512));
 
     const tray = stripComment(traySvg);
     for (const [state, property] of Object.entries(TRAY_STATE_COLOURS)) {

@@ -26,6 +26,7 @@ import { recordingsFolderAtLaunch } from './first-run.ts';
 import { unsealCredentialsKey, SealedKeyError } from './safe-storage-box.ts';
 import { launchedHidden, setStartAtLogin } from './autostart.ts';
 import { DesktopTray, notify, notifyAlert } from './tray.ts';
+import { WINDOW_ICON } from './icons.ts';
 import type { TrayInput } from './tray-status.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -229,6 +230,7 @@ function createWindow(hidden: boolean): void {
     title: 'Keepwatch',
     backgroundColor: '#0d0f12',
     autoHideMenuBar: true,
+    ...(process.platform === 'linux' ? { icon: WINDOW_ICON } : {}),
     webPreferences: secureWebPreferences(PATHS.preload, { devTools: !app.isPackaged }),
   });
   const id = win.webContents.id;

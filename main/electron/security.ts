@@ -283,12 +283,12 @@ function openExternally(ctx: HardeningContext, raw: string): void {
 
 /** Permissions, network filter and CSP header for the renderer's session. */
 export function hardenSession(session: Session, ctx: HardeningContext): void {
-  session.setPermissionRequestHandler((wc, permission, callback, details) => {
+  session.setPermissionRequestHandler((_wc, permission, callback, details) => {
     const granted = permissionVerdict(permission, { url: details.requestingUrl, isMainFrame: details.isMainFrame }, ctx.origins);
     if (!granted) ctx.log?.(`permission ${permission} denied for ${details.requestingUrl}`);
     callback(granted);
   });
-  session.setPermissionCheckHandler((wc, permission, requestingOrigin, details) =>
+  session.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
     permissionVerdict(permission, { url: details.requestingUrl ?? requestingOrigin, isMainFrame: details.isMainFrame }, ctx.origins),
   );
   session.setDevicePermissionHandler(() => false);

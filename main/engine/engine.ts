@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setPriority } from 'node:os';
 import type { Settings } from '../../preload/api.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger, type LogSink } from './log.ts';
@@ -29,7 +30,7 @@ import { OnvifService, type OnvifServiceOptions } from './onvif-service/index.ts
 import { DetectionService, type DetectionServiceOptions } from './detection/detection-service.ts';
 import type { DetectionParts } from './detection/parts.ts';
 import { defaultDetectionParts } from './detection/default-parts.ts';
-import { startFrameSource, type FrameFeed } from './detection/frame-source.ts';
+import { nodeDecoderRunner, startFrameSource, type FrameDecoderRunner, type FrameFeed } from './detection/frame-source.ts';
 import type { ObjectDetectorOptions } from './detection/objects/index.ts';
 import { MqttAlerts, type MqttConnect } from './alerts/mqtt.ts';
 import { TimelineService } from './timeline/timeline-service.ts';
@@ -69,6 +70,23 @@ export interface EngineOptions {
   /** The storage module's file I/O (default: node's asynchronous fs); tests inject a slow disk. */
   disk?: Disk;
 }
+
+/**
+ * Detection's decoders run at a lower CPU priority than the recorders: when
+ * the machine is short of CPU, detection falls behind (and counts its drops),
+ * recording does not.
+ */
+const lowPriorityDecoders: FrameDecoderRunner = {
+  spawn(command, args) {
+    const child = nodeDecoderRunner.spawn(command, args);
+    try {
+      if (child.pid) setPriority(child.pid, 10);
+    } catch {
+      // not permitted here: the decoders then share the CPU evenly
+    }
+    return child;
+  },
+};
 
 export const DEFAULT_SETTINGS: Settings = {
   diskBudgetBytes: null,
@@ -212,7 +230,6 @@ export class Engine extends EventEmitter {
     void tightenTree(this.dataDir).then((n) => n && this.log.info(`data folder: made ${n} older file(s) and folder(s) private`));
     this.ready = this.startRecording();
     this.exports.start();
-    this.retention.start(this.options.retentionIntervalMs);
     this.onvif.start();
     this.detection.start();
     this.mqtt.start();
@@ -235,6 +252,7 @@ export class Engine extends EventEmitter {
       this.log.error(`start-up reconciliation failed: ${(err as Error).message}`);
     }
     if (this.stopped) return;
+    this.retention.start(this.options.retentionIntervalMs); // on the reconciled index
     this.sourceHashes.start();
     this.supervisor.startAll();
     this.log.info(`engine started: ${this.store.listCameras().length} camera(s), recordings in ${this.store.recordingsRoot}`);
@@ -286,6 +304,7 @@ export class Engine extends EventEmitter {
           cameraId: request.cameraId,
           fps: request.fps,
           ffmpegPath: () => this.ffmpegPath,
+          runner: lowPriorityDecoders,
           log: log.child(`camera ${request.cameraId}`),
           onFrame: request.onFrame,
           onRestart: (reason) => request.onRestart(reason),

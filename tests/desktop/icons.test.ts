@@ -101,6 +101,11 @@ describe('icon sources and renderings', () => {
     expect(rgba[3]).toBe(0);
   });
 
+  it('the Linux window icon: 512 px', () => {
+    expect(pngSize(read('icon.png'))).toEqual([512, 512]);
+    expect(readFileSync(join(ROOT, 'main/electron/icons.ts'), 'utf8')).toContain(`'../../resources/icon.png?asset'`);
+  });
+
   it('Linux: one PNG per size in build/icons/', () => {
     for (const size of [16, 32, 48, 64, 128, 256, 512]) {
       expect(pngSize(read(`build/icons/${size}x${size}.png`))).toEqual([size, size]);

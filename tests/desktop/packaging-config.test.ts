@@ -53,7 +53,7 @@ describe('electron-builder.yml', () => {
 
   it('ships only the bundles', () => {
     const patterns: string[] = config.files.flatMap((f: string | { filter: string[] }) => (typeof f === 'string' ? [f] : f.filter));
-    expect(patterns.filter((f) => !f.startsWith('!'))).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/tray/**', 'package.json']);
+    expect(patterns.filter((f) => !f.startsWith('!'))).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/tray/**', 'resources/icon.png', 'package.json']);
   });
 
   it('takes the installers\' icons from resources/build/, and they exist', () => {

@@ -152,6 +152,24 @@ describe('detection frame source', () => {
     expect(startFrameSource({ hub: new FakeFeed(), cameraId: 2, fps: 5, ffmpegPath: 'ffmpeg', runner: new FakeRunner(), log: silentLogger, onFrame: () => undefined })).toBeNull();
   });
 
+  it('uses the hub’s direct feed when it has one (no re-planning of H.265 streams)', () => {
+    const feed = new FakeFeed();
+    const direct: string[] = [];
+    const hub: FrameFeed = {
+      plan: (id, kind) => feed.plan(id, kind),
+      subscribe: () => {
+        throw new Error('the planned path must not be used');
+      },
+      subscribeDirect: (id, kind, viewer) => {
+        direct.push(kind);
+        return feed.subscribe(id, kind, viewer);
+      },
+    };
+    const source = startFrameSource({ hub, cameraId: 1, fps: 5, ffmpegPath: 'ffmpeg', runner: new FakeRunner(), log: silentLogger, onFrame: () => undefined });
+    expect(source?.stream).toBe('sub');
+    expect(direct).toEqual(['sub']);
+  });
+
   it('pipes the init and fragments into one ffmpeg and turns its output into frames', () => {
     const { feed, runner, frames, restarts } = setup();
     expect(runner.spawned).toHaveLength(0); // nothing until the stream runs
@@ -260,6 +278,17 @@ describe('detection frame source', () => {
     expect(runner.spawned).toHaveLength(1);
     expect(Buffer.concat(proc.written).toString()).toBe('INIT');
     expect(source.stats().running).toBe(false);
+  });
+
+  it('reports a decoder that cannot be started, and tries again later', () => {
+    const errors: string[] = [];
+    const { feed, runner, advance } = setup({ onError: (m) => void errors.push(m) });
+    feed.viewer!.init(description(), Buffer.from('INIT'));
+    runner.last.emit('error', new Error('spawn /opt/ffmpeg ENOENT'));
+    expect(errors).toEqual(['cannot start the detection decoder: spawn /opt/ffmpeg ENOENT']);
+    advance(5000);
+    feed.viewer!.fragment(Buffer.from('K'), true);
+    expect(runner.spawned).toHaveLength(2);
   });
 
   it('stops for good when the camera is removed', () => {

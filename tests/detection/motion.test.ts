@@ -53,6 +53,17 @@ describe('motion detector', () => {
     expect(results.at(-1)!.calibrating).toBe(false);
   });
 
+  it('a dark, noisy night picture is not motion, and someone walking through it still is', () => {
+    // A third of the light and heavy sensor noise: the contrast stretch multiplies both.
+    const night = () => new Scene({ noise: 20, brightness: () => 0.3 }).add({ ...slider(30_000, 36_000, 0.1, 0.7, 0.4, [0.12, 0.25]), rgb: [200, 200, 200] });
+    const { results, transitions } = run(night(), 60_000);
+    expect(transitions.map((t) => t.type)).toEqual(['start', 'end']);
+    expect(Math.abs(transitions[0].at - 30_000)).toBeLessThanOrEqual(600);
+    expect(Math.abs(transitions[1].at - 36_000)).toBeLessThanOrEqual(1000);
+    const falseFrames = movingFrames(results).filter((t) => t < 30_000 || t > 36_400);
+    expect(falseFrames.length).toBeLessThanOrEqual(3); // a stray frame or two, never an event
+  });
+
   it('resets the background on a whole-picture brightness step instead of reporting motion', () => {
     const scene = new Scene({ brightness: (t) => (t >= 30_000 ? 1.7 : 1) });
     const { results, transitions, detector } = run(scene, 60_000);
@@ -206,6 +217,20 @@ describe('motion detector', () => {
       expect(Math.abs(transitions[0].at - T0 - 20_000)).toBeLessThanOrEqual(step + 100);
       expect(Math.abs(transitions[1].at - T0 - 28_000)).toBeLessThanOrEqual(step + 600);
     }
+  });
+
+  it('updateConfig: a new mask applies (after relearning the background)', () => {
+    const scene = new Scene().add(slider(20_000, 26_000, 0.55, 0.75, 0.1, [0.1, 0.2])).add(slider(40_000, 46_000, 0.55, 0.75, 0.1, [0.1, 0.2]));
+    const detector = new MotionDetector();
+    const transitions: string[] = [];
+    for (let t = 0; t < 60_000; t += STEP) {
+      if (t === 30_000) detector.updateConfig({ masks: [[[0.5, 0], [1, 0], [1, 0.45], [0.5, 0.45]]] });
+      const r = detector.process(scene.frame(t));
+      if (t === 30_000) expect(r.reset).toBe('calibrating');
+      if (r.transition) transitions.push(`${r.transition.type}@${Math.round((r.transition.at - T0) / 1000)}`);
+    }
+    expect(transitions).toEqual(['start@20', 'end@26']); // the second pass is masked
+    expect(detector.stats().lastReset).toBe('config');
   });
 
   it('finish() closes active motion at its last moving frame', () => {

@@ -114,7 +114,17 @@ describe('detection overload', () => {
     expect(Math.max(...apiMs)).toBeLessThan(3000);
     expect(maxLag).toBeLessThan(2000);
 
-    // Recording kept every segment: per camera, the footage over the load is one run of contiguous segments.
+    // Recording kept every segment. How far behind real time the index was at the end of the load is
+    // printed (other jobs on this machine can starve the simulated cameras themselves); then detection is
+    // switched off and, once every camera's footage reaches the end of the load, it must be one unbroken
+    // run of contiguous segments per camera over the whole load: nothing lost.
+    const behind = ids.map((id) => loadEnd - (app.engine.store.querySegments(id, loadStart, loadEnd).at(-1)?.end ?? loadStart));
+    console.log(`overload: footage indexed up to ${Math.min(...behind)}–${Math.max(...behind)} ms before the end of the load`);
+    for (const id of ids) app.engine.detection.setDetection(id, { ...app.engine.detection.config(id), enabled: false });
+    await waitFor(() => ids.every((id) => (app.engine.store.querySegments(id, loadStart, loadEnd).at(-1)?.end ?? 0) >= loadEnd - 2500), {
+      timeoutMs: 90_000,
+      what: 'every camera footage up to the end of the load',
+    });
     for (const id of ids) {
       const segments = app.engine.store.querySegments(id, loadStart, loadEnd);
       expect(segments.length, `camera ${id} segments`).toBeGreaterThanOrEqual(Math.floor(LOAD_MS / 2000) - 2);
@@ -124,7 +134,7 @@ describe('detection overload', () => {
         expect(Math.abs(segments[k].start - segments[k - 1].end), `camera ${id} gap`).toBeLessThan(500);
       }
       expect(segments[0].start).toBeLessThanOrEqual(loadStart + 2500);
-      expect(segments.at(-1)!.end).toBeGreaterThanOrEqual(loadEnd - 5000);
+      expect(segments.at(-1)!.end).toBeGreaterThanOrEqual(loadEnd - 2500);
     }
   }, 240_000);
 });

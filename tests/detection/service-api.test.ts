@@ -15,6 +15,8 @@ import { tempDir } from '../helpers/tmp.ts';
 import { FAST_RECORDER } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { FakeWorld } from './service-fakes.ts';
+import { desktopAlert } from '../../main/electron/host-service.ts';
+import type { DetectionAlert } from '../../main/engine/detection/detection-service.ts';
 
 const tmp = tempDir('kw-detapi-');
 const world = new FakeWorld({ ffmpegPath: 'ffmpeg' });
@@ -142,6 +144,10 @@ describe('detection over HTTP', () => {
     expect((await call('GET', '/api/review/abc/thumbnail')).status).toBe(400);
     expect((await call('GET', '/api/review/999999/thumbnail')).status).toBe(404);
     await waitFor(() => alerts.length === 1, { timeoutMs: 6000, what: 'the desktop alert' });
+    // What the desktop app shows for it (camera opted in with notify: true).
+    const shown = desktopAlert(alerts[0] as DetectionAlert);
+    expect(shown).toMatchObject({ reviewId: item.id, cameraId: id, title: 'Front', body: 'Person in driveway' });
+    expect(Buffer.from(shown.jpegBase64!, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
 
     const marked = await call('POST', `/api/review/${item.id}/reviewed`, {});
     expect(marked.status).toBe(200);

@@ -6,7 +6,7 @@
  * status counters, and everything going with its camera.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/engine/clock.ts';
 import { silentLogger } from '../../main/engine/log.ts';
@@ -214,6 +214,25 @@ describe('object events, zones and alerts', () => {
     expect(r.service.listEvents({ camera: onlyCars, from: T0 - 1, to: T0 + 60_000, kind: 'object' })).toEqual([]);
   });
 
+  it('a person lost for a moment and found again in the same place is still one event; much later, a new one', async () => {
+    const r = await rig();
+    const cam = r.camera('flicker', { enabled: true, minDurationMs: 0 });
+    await r.run(cam, T0, T0 + 400);
+    moving(r.world, T0 + 1000, T0 + 30_000);
+    const here = (from: number, to: number) => {
+      for (let t = from; t < to; t += FRAME_MS) r.world.objects.set(t, [person(0.4, 0.2)]);
+    };
+    here(T0 + 1000, T0 + 2000);
+    here(T0 + 3200, T0 + 4000); // gone for 1.2 s: the tracker dropped it after 3 empty looks
+    here(T0 + 12_000, T0 + 13_000); // back 8 s later: someone (or something) new
+    await r.run(cam, T0 + 400, T0 + 20_000);
+    const events = r.service.listEvents({ camera: cam, from: T0 - 1, to: T0 + 60_000, kind: 'object' });
+    expect(events.map((e) => [e.start - T0, e.end! - T0])).toEqual([
+      [1000, 3800],
+      [12_000, 12_800],
+    ]);
+  });
+
   it('reports a parked car once and does not keep its review item open', async () => {
     const r = await rig();
     const cam = r.camera('drive', { enabled: true, minDurationMs: 0 });
@@ -316,6 +335,14 @@ describe('everything keyed by a camera goes with it', () => {
     r.store.updateCamera(cam, { enabled: true });
     r.service.cameraChanged(cam);
     expect(r.world.open(cam)).toHaveLength(1);
+    // A sub stream added: the decoder moves to it (a new frame source).
+    const before = r.world.sources.length;
+    r.store.setStreamUrl(cam, 'sub', 'rtsp://127.0.0.1:9/gate-sub');
+    r.service.cameraChanged(cam);
+    expect(r.world.sources.length).toBe(before + 1);
+    expect(r.world.open(cam)).toHaveLength(1);
+    r.service.cameraChanged(cam); // nothing changed: nothing restarts
+    expect(r.world.sources.length).toBe(before + 1);
     // A changed config restarts the pipeline with it.
     r.service.setDetection(cam, DetectionConfig.parse({ enabled: true, objects: false, fps: 2 }));
     expect(r.world.open(cam).map((s) => s.request.fps)).toEqual([2]);
@@ -340,7 +367,8 @@ describe('everything keyed by a camera goes with it', () => {
     r.store.deleteCamera(cam);
     await r.store.collectGarbage();
     expect(r.world.open(cam)).toHaveLength(0);
-    expect(readdirSync(pictures)).toEqual([]);
+    // A picture still being written when the camera went is removed as soon as its write finishes.
+    await waitFor(() => readdirSync(pictures).length === 0, { timeoutMs: 5000, what: 'the pictures gone' });
     const db = databaseOf(r.store);
     for (const table of ['events', 'review_items', 'detection_configs']) {
       expect((db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE camera_id = ?`).get(cam) as { n: number }).n).toBe(0);
@@ -355,5 +383,32 @@ describe('everything keyed by a camera goes with it', () => {
     r.world.frame(cam, T0 + 3000);
     expect(r.service.listReview({ from: T0, to: T0 + 60_000, camera: other })).toHaveLength(1);
     expect(existsSync(pictures)).toBe(true);
+  });
+});
+
+describe('start-up', () => {
+  it('closes what a crash left open and removes review pictures no row points at', async () => {
+    const tmp = tempDir('kw-detect-crash-');
+    const clock = new ManualClock(T0);
+    const store = Store.open({ databaseFile: join(tmp.dir, 'k.db'), recordingsRoot: join(tmp.dir, 'rec'), clock });
+    const cam = store.insertCamera({ name: 'c', enabled: true, source: 'rtsp', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: 'rtsp://127.0.0.1:9/c' }] });
+    const open = store.detection.insertEvent({ cameraId: cam, kind: 'motion', start: T0 - 5000, source: 'keepwatch/motion' });
+    const item = store.detection.insertReview({ cameraId: cam, start: T0 - 5000, severity: 'detection', labels: [], zones: [], onvif: [] });
+    store.detection.linkEvent(item, open);
+    const folder = join(tmp.dir, 'rec', `c${cam}`, 'review');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `i${item}-1.jpg`), 'left over');
+    writeFileSync(join(folder, `i${item}-2.jpg.tmp`), 'half written');
+    writeFileSync(join(folder, 'notes.txt'), 'not ours');
+
+    const service = new DetectionService({ store, clock, log: silentLogger, parts: new FakeWorld().parts() });
+    service.start();
+    expect(store.detection.getEvent(open)!.end).toBe(T0 - 5000);
+    expect(store.detection.getReview(item)!.end).toBe(T0 - 5000);
+    await waitFor(() => readdirSync(folder).length === 1, { timeoutMs: 5000, what: 'the leftovers swept' });
+    expect(readdirSync(folder)).toEqual(['notes.txt']);
+    await service.stop();
+    store.close();
+    tmp.cleanup();
   });
 });

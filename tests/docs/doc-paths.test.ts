@@ -2,7 +2,9 @@
  * Every file path the documentation names exists. Checked:
  *  - inline code (`...`) in docs/*.md, README.md and every README.md under
  *    main/, preload/, renderer/, resources/, tests/ (fenced blocks are
- *    examples: skipped);
+ *    examples: skipped), and the relative links of those documents
+ *    ([text](../main/x.ts), [text](storage.md#anchor)), which must resolve
+ *    from the document's folder;
  *  - the first comment block (the file header) of every .ts/.tsx file under
  *    main/, preload/ and renderer/src/: inline code, and bare words that
  *    start with a top-level folder of the repository (main/..., tests/...).
@@ -122,8 +124,14 @@ interface Mention {
   path: string;
 }
 
+/** Does the word's first folder exist at one of the bases? If not, it names another project's file. */
+function firstFolderKnown(word: string, bases: string[]): boolean {
+  const top = word.replace(/^(\.\.?\/)+/, '').split('/')[0];
+  return TOP_LEVEL.includes(top) || word.startsWith('.') || bases.some((b) => ENTRY_SET.has(`${relative(ROOT, resolve(ROOT, b, top))}/`));
+}
+
 function missing(where: string, words: string[], bases: string[]): Mention[] {
-  return words.filter((w) => !exists(w, bases)).map((path) => ({ where, path }));
+  return words.filter((w) => firstFolderKnown(w, bases) && !exists(w, bases)).map((path) => ({ where, path }));
 }
 
 describe('the rule', () => {
@@ -140,6 +148,10 @@ describe('the rule', () => {
     expect(exists('main/engine/storage/schema/NNN_*.sql', ['.'])).toBe(true);
     expect(exists('tests/<area>/', ['.'])).toBe(true);
     expect(exists('main/engine/nothing-here.ts', ['.'])).toBe(false);
+    expect(missing('x.md', ['main/engine/nothing-here.ts', 'storage/nothing.ts', 'frigate/motion/x.py'], ['.', 'main/engine'])).toEqual([
+      { where: 'x.md', path: 'main/engine/nothing-here.ts' },
+      { where: 'x.md', path: 'storage/nothing.ts' },
+    ]);
     expect(pathWords('see `main/server/routes.ts`, and main/engine/storage/store.ts:57.')).toEqual(['main/server/routes.ts', 'main/engine/storage/store.ts']);
   });
 
@@ -160,6 +172,20 @@ describe('documentation paths exist', () => {
     const bad = docs.flatMap((doc) => {
       const words = inlineCode(readFileSync(join(ROOT, doc), 'utf8')).flatMap(pathWords);
       return missing(doc, words, ['.', dirname(doc), 'main/engine', 'main', 'renderer/src']);
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('in the relative links of those documents', () => {
+    const docs = [
+      ...filesUnder('docs', (n) => n.endsWith('.md')),
+      'README.md',
+      ...['main', 'preload', 'renderer', 'resources', 'tests'].flatMap((d) => filesUnder(d, (n) => n === 'README.md')),
+    ];
+    const bad = docs.flatMap((doc) => {
+      const text = readFileSync(join(ROOT, doc), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z][a-z0-9+.-]*:|^#/i.test(l));
+      return targets.map((l) => l.replace(/#.*$/, '')).filter((l) => !exists(l, [dirname(doc)])).map((path) => ({ where: doc, path }));
     });
     expect(bad).toEqual([]);
   });

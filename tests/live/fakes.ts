@@ -70,7 +70,12 @@ export class FakeViewer implements LiveViewer {
 /** A mutable camera list for the hub. */
 export class FakeCatalog implements LiveCatalog {
   readonly cameras = new Map<number, { kind: 'main' | 'sub'; codec: string | null }[]>();
+  /** What goneReason() says per camera (tests set it); a generic reason otherwise. */
+  readonly reasons = new Map<number, string>();
   streams(cameraId: number) {
     return this.cameras.get(cameraId) ?? null;
+  }
+  goneReason(cameraId: number) {
+    return this.reasons.get(cameraId) ?? 'the camera or stream was removed';
   }
 }

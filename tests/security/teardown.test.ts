@@ -49,7 +49,8 @@ describe('a removed camera takes its live feeds along', () => {
     expect(Object.keys(hub.stats().transcodes)).toEqual(['7/main']);
 
     catalog.cameras.delete(7);
-    hub.cameraChanged(7, 'the camera was removed');
+    catalog.reasons.set(7, 'the camera was removed');
+    hub.cameraChanged(7);
     expect(transcoded.dropped).toEqual({ reason: 'gone', message: 'the camera was removed' });
     expect(spawned[0].killedWith.length).toBeGreaterThan(0);
     expect(hub.stats().transcodes).toEqual({});
@@ -71,11 +72,13 @@ describe('a removed camera takes its live feeds along', () => {
     hub.subscribe(3, 'sub', sub);
     // Only the sub stream went (edited away): only its viewers go.
     catalog.cameras.set(3, [{ kind: 'main', codec: 'h264' }]);
-    hub.cameraChanged(3, 'the stream was removed from the camera');
-    expect(sub.dropped?.reason).toBe('gone');
+    catalog.reasons.set(3, 'the stream was removed from the camera');
+    hub.cameraChanged(3);
+    expect(sub.dropped).toEqual({ reason: 'gone', message: 'the stream was removed from the camera' });
     expect(main.dropped).toBeNull();
     catalog.cameras.delete(3);
-    hub.cameraChanged(3, 'the camera was switched off');
+    catalog.reasons.set(3, 'the camera was switched off');
+    hub.cameraChanged(3);
     expect(main.dropped).toEqual({ reason: 'gone', message: 'the camera was switched off' });
     hub.stop();
   });

@@ -29,12 +29,12 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const FS_ALLOWED: Record<string, string> = {
   'main/engine/engine.ts': 'creates the data folder itself at start-up',
   'main/engine/version.ts': "reads the app's own package.json",
+  'main/engine/project-root.ts': "finds the app's own folder (its package.json)",
   'main/engine/secrets/secret-box.ts': 'the credentials key file',
   'main/engine/ingest/ffmpeg-locator.ts': 'finds the ffmpeg binary',
   'main/engine/ingest/process-runner.ts': 'checks that setpriv exists',
   'main/engine/ingest/recorder-processes.ts': "the list of this engine's recorder processes (recorders.json)",
   'main/engine/detection/objects/model.ts': 'reads the bundled detection model',
-  'main/engine/detection/frame-source.ts': 'checks that setpriv exists (as ingest/process-runner.ts does)',
   'main/engine/export/export-service.ts': 'its exports folder (recordings come through store.files)',
   'main/engine/export/concat-writer.ts': 'writes an export file (sources come through store.files)',
   'main/engine/export/exact-encoder.ts': "ffmpeg's timestamp text files in the export's work folder",

@@ -91,6 +91,7 @@ describe('Save to folder… (desktop bridge faked)', () => {
     await expect.poll(() => status(page).getAttribute('data-stage'), { timeout: 5000 }).toBe('copying');
     expect(await status(page).textContent()).toContain('Copying to /home/user/Exports and checking the copy');
     expect(await button.isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true); // not while its files are being copied
     expect(await page.evaluate(() => window.__saveCalls)).toEqual([
       { op: 'chooseExportFolder', input: { id: job.id } },
       { op: 'saveExportToFolder', input: { id: job.id, choice: 'opaque-choice-1' } },

@@ -179,7 +179,7 @@ describe('Settings page', () => {
     await form.getByRole('button', { name: 'Save settings' }).click();
     await visible(form.getByText('Saved'));
     const sentence = page.getByTestId('early-deletions');
-    await hasText(sentence, /\d+ segments? \([\d.]+ [KM]B\) (was|were) deleted before their age limit to stay within the disk budget/, 20_000);
+    await hasText(sentence, /\d+ segments? \([\d.]+ [kMG]B\) (was|were) deleted before their age limit to stay within the disk budget/, 20_000);
     await hasText(sentence, /— last (at|on) /);
     const status = await app.dispatcher.dispatch('getStatus', {});
     expect(status.ok && status.value.storage.earlyDeletions.segments).toBeGreaterThan(0);

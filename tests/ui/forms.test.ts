@@ -49,7 +49,7 @@ describe('API errors on form fields', () => {
 describe('camera form', () => {
   it('adds with trimmed values and leaves out what was not typed', () => {
     expect(toAddInput({ ...EMPTY_CAMERA_FORM, name: ' Porch ', mainUrl: ' rtsp://h/1 ' })).toEqual({ name: 'Porch', mainUrl: 'rtsp://h/1' });
-    expect(toAddInput({ name: 'P', mainUrl: 'rtsp://h/1', subUrl: 'rtsp://h/2', username: 'u', password: 'p', maxAgeDays: '14' })).toEqual({
+    expect(toAddInput({ name: 'P', mainUrl: 'rtsp://h/1', subUrl: 'rtsp://h/2', username: 'u', password: 'p', maxAgeDays: '14', eventsMaxAgeDays: '' })).toEqual({
       name: 'P',
       mainUrl: 'rtsp://h/1',
       subUrl: 'rtsp://h/2',
@@ -57,6 +57,22 @@ describe('camera form', () => {
       password: 'p',
       retention: { maxAgeDays: 14 },
     });
+    // Footage around events kept longer than the rest (issue 12: continuous N days, events M days).
+    expect(toAddInput({ ...EMPTY_CAMERA_FORM, name: 'P', mainUrl: 'rtsp://h/1', maxAgeDays: '7', eventsMaxAgeDays: '30' }).retention).toEqual({ maxAgeDays: 7, eventsMaxAgeDays: 30 });
+    expect(toAddInput({ ...EMPTY_CAMERA_FORM, name: 'P', mainUrl: 'rtsp://h/1', eventsMaxAgeDays: '30' }).retention).toEqual({ maxAgeDays: null, eventsMaxAgeDays: 30 });
+  });
+
+  it('keeps footage around events only longer than the rest', () => {
+    const ok = { ...EMPTY_CAMERA_FORM, name: 'a', mainUrl: 'x', maxAgeDays: '7' };
+    expect(localProblems({ ...ok, eventsMaxAgeDays: '30' })).toEqual({});
+    expect(Object.keys(localProblems({ ...ok, eventsMaxAgeDays: '5' }))).toEqual(['eventsMaxAgeDays']);
+    expect(Object.keys(localProblems({ ...ok, eventsMaxAgeDays: 'x' }))).toEqual(['eventsMaxAgeDays']);
+    expect(fieldForApiPath('retention.eventsMaxAgeDays')).toBe('eventsMaxAgeDays');
+    const c = camera();
+    expect(toUpdateInput(c, { ...formValuesOf(c), eventsMaxAgeDays: '60' })).toEqual({ id: 7, retention: { maxAgeDays: 30, eventsMaxAgeDays: 60 } });
+    const withEvents = camera({ retention: { maxAgeDays: 30, eventsMaxAgeDays: 60 } });
+    expect(formValuesOf(withEvents).eventsMaxAgeDays).toBe('60');
+    expect(toUpdateInput(withEvents, { ...formValuesOf(withEvents), eventsMaxAgeDays: '' })).toEqual({ id: 7, retention: { maxAgeDays: 30, eventsMaxAgeDays: null } });
   });
 
   it('catches empty required fields and bad day counts before asking the server', () => {

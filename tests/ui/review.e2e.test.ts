@@ -1,9 +1,9 @@
 /**
  * Browser end-to-end test of detection's UI (issue 12, test 5), in Debian's
  * Chromium (playwright-core) against the headless server and one simulated
- * RTSP camera on loopback. The camera loops a scene from Debian's darknet
- * pictures: 5 s of an empty field, then 10 s of the same field with a person
- * standing in it (tests/sim/darknet.ts).
+ * RTSP camera on loopback. The camera loops a scene made from Debian's darknet
+ * person.jpg (tests/sim/darknet.ts): a person walks into an empty field and
+ * stands there.
  *
  * 1. Cameras → Detection: the camera's snapshot, a zone drawn around where the
  *    person will stand (Escape cancels a half-drawn polygon, Delete removes a
@@ -70,9 +70,10 @@ const call = async <T,>(op: string, input: unknown): Promise<T> => {
 };
 
 /**
- * The looping scene: the field with the person's strip replaced by the grass
- * beside it (empty), then the real picture (the person appears where she
- * stands). Only that strip changes, as when someone walks into view.
+ * The looping scene (12 s): the field with the person's strip replaced by the
+ * grass beside it (empty), and the person (cut from the real picture) walking
+ * in from the left over 4 s to where she stands in person.jpg, then standing
+ * there. At the loop she is gone again.
  */
 function makeScene(dir: string): string {
   const person = darknetPicture('person');
@@ -82,9 +83,9 @@ function makeScene(dir: string): string {
   // prettier-ignore
   execFileSync('ffmpeg', [
     '-v', 'error', '-y',
-    '-loop', '1', '-framerate', '10', '-t', '5', '-i', empty,
-    '-loop', '1', '-framerate', '10', '-t', '10', '-i', person,
-    '-filter_complex', '[0]format=yuv420p[e];[1]format=yuv420p[p];[e][p]concat=n=2:v=1:a=0,format=yuv420p',
+    '-loop', '1', '-framerate', '10', '-t', '12', '-i', empty,
+    '-loop', '1', '-framerate', '10', '-t', '12', '-i', person,
+    '-filter_complex', "[1]crop=88:282:189:96[p];[0][p]overlay=x='if(lt(t,4),-88+277*t/4,189)':y=96:shortest=1,format=yuv420p",
     '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-g', '10', '-keyint_min', '10', '-b:v', '1M',
     '-movflags', '+faststart', clip,
   ]);

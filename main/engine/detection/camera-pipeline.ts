@@ -34,12 +34,19 @@ interface ObjectState {
   eventId: number;
   label: ObjectLabel;
   score: number;
+  box: Box;
   zones: Set<string>;
   lastSeen: number;
   stationary: boolean;
 }
 
 const MOTION_SOURCE = 'keepwatch/motion';
+/** A frame source that stopped (stream gone, decoder dropped) is started again after this long. */
+const RETRY_MS = 5000;
+/** How long the places where objects were last seen keep being looked at without motion. */
+const RECHECK_MS = 2000;
+/** A lost object that comes back (same label, same place) within this long continues its event. */
+const REJOIN_MS = 5000;
 const OBJECT_SOURCE = 'keepwatch/object';
 
 export class CameraPipeline {
@@ -53,6 +60,10 @@ export class CameraPipeline {
   private readonly objects = new Map<number, ObjectState>();
   private counts: Record<string, number> = {};
   private detecting = false;
+  private recheck: { boxes: Box[]; until: number } | null = null;
+  /** Objects whose track ended a moment ago (see rejoin). */
+  private lately: { state: ObjectState; endedAt: number }[] = [];
+  private retry: NodeJS.Timeout | null = null;
   private thumbnailBusy = false;
   private thumbnailNext: { frame: RgbFrame; score: number | null; label: ObjectLabel | null } | null = null;
   private stopped = false;
@@ -75,28 +86,46 @@ export class CameraPipeline {
   }
 
   start(): void {
+    if (this.stopped) return;
     try {
       this.source = this.parts.startFrameSource({
         cameraId: this.cameraId,
         fps: this.config.fps,
         onFrame: (frame) => this.onFrame(frame),
         onRestart: (reason) => this.motion?.reset?.(reason),
-        onError: (message) => {
-          this.state = 'error';
-          this.lastError = message;
-        },
+        onError: (message) => this.failed(message),
       });
     } catch (err) {
-      this.state = 'error';
-      this.lastError = (err as Error).message;
-      this.log.warn(`camera ${this.cameraId}: detection could not start: ${this.lastError}`);
+      this.failed((err as Error).message);
     }
+  }
+
+  /** The frame source stopped or could not start: say so, and try again in a while (until stopped). */
+  private failed(message: string): void {
+    this.state = 'error';
+    this.lastError = message;
+    this.source?.close();
+    this.source = null;
+    if (this.stopped || this.retry) return;
+    this.log.warn(`camera ${this.cameraId}: detection paused: ${message}; retrying in ${RETRY_MS / 1000} s`);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.start();
+    }, RETRY_MS);
+    this.retry.unref?.();
+  }
+
+  /** The camera said its whole picture changed (an ONVIF scene-change/tamper event, e.g. an IR switch): relearn the background. */
+  resetMotion(reason: string): void {
+    this.motion?.reset?.(reason);
   }
 
   /** Stops the frame source and ends whatever is open (at `at`). */
   stop(at: number): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     this.source?.close();
     this.source = null;
     const t = this.motion?.finish?.() ?? null;
@@ -124,6 +153,17 @@ export class CameraPipeline {
 
   onFrame(frame: RgbFrame): void {
     if (this.stopped) return;
+    try {
+      this.process(frame);
+    } catch (err) {
+      // Never into the frame source's stream handler: one bad frame must not take the engine down.
+      this.state = 'error';
+      this.lastError = `detection failed: ${(err as Error).message}`;
+      this.log.warn(`camera ${this.cameraId}: ${this.lastError}`);
+    }
+  }
+
+  private process(frame: RgbFrame): void {
     this.stats.framesProcessed++;
     if (this.state !== 'running') {
       this.state = 'running';
@@ -174,7 +214,10 @@ export class CameraPipeline {
   private maybeDetectObjects(m: MotionFrameResult, frame: RgbFrame): void {
     const detector = this.config.objects ? this.detector() : null;
     if (!detector) return;
-    const moving = m.reset ? [] : m.boxes;
+    // Where objects were just seen is looked at again for a moment even without motion: someone who
+    // steps into view and stands still moves for a frame or two, and the tracker needs a second look.
+    const recheck = this.recheck && m.at <= this.recheck.until ? this.recheck.boxes : [];
+    const moving = m.reset ? [] : [...m.boxes, ...recheck];
     const following = this.tracked.some((t) => !t.stationary);
     if (!moving.length && !following) return;
     if (this.detecting) {
@@ -198,7 +241,12 @@ export class CameraPipeline {
           return;
         }
         this.stats.inferences++;
-        this.onDetections(copy, detections, regions);
+        try {
+          this.onDetections(copy, detections, regions);
+        } catch (err) {
+          this.lastError = `object events failed: ${(err as Error).message}`;
+          this.log.warn(`camera ${this.cameraId}: ${this.lastError}`);
+        }
       },
       (err: Error) => {
         this.detecting = false;
@@ -213,6 +261,10 @@ export class CameraPipeline {
     const wanted = detections.filter((d) => this.config.labels.includes(d.label));
     const tracks = this.tracker.update(wanted, frame.at, searched).objects;
     this.tracked = tracks;
+    // Look again where something new was seen; not where a parked car stands (that would never end).
+    const still = tracks.filter((t) => t.stationary).map((t) => t.box);
+    const fresh = wanted.filter((d) => !still.some((b) => overlap(b, d.box) > 0.5));
+    if (fresh.length) this.recheck = { boxes: fresh.map((d) => d.box), until: frame.at + RECHECK_MS };
     const seen = new Set<number>();
     for (const t of tracks) {
       if (!this.config.labels.includes(t.label)) continue;
@@ -228,6 +280,7 @@ export class CameraPipeline {
     const hasZones = this.config.zones.length > 0;
     const alert = isAlert(t.label, t.zones, this.config.alertLabels, hasZones);
     const o = this.objects.get(t.id);
+    if (!o && this.rejoin(t, frame)) return;
     if (!o) {
       // A new object, or one that moves again after standing still: a new event.
       const eventId = this.index.insertEvent({
@@ -240,7 +293,7 @@ export class CameraPipeline {
         box: t.box,
         zones: t.zones,
       });
-      this.objects.set(t.id, { eventId, label: t.label, score: t.score, zones: new Set(t.zones), lastSeen: t.lastSeen, stationary: t.stationary });
+      this.objects.set(t.id, { eventId, label: t.label, score: t.score, box: t.box, zones: new Set(t.zones), lastSeen: t.lastSeen, stationary: t.stationary });
       this.review.activity(`object:${t.id}`, frame.at, { eventId, label: t.label, zones: t.zones, alert }, !t.stationary);
       this.emitEvent('start', eventId);
       this.thumbnail(frame, t.score, t.label);
@@ -248,6 +301,7 @@ export class CameraPipeline {
       return;
     }
     o.lastSeen = t.lastSeen;
+    o.box = t.box;
     if (o.stationary) {
       if (t.stationary) return; // a parked car: reported once
       this.objects.delete(t.id);
@@ -269,6 +323,25 @@ export class CameraPipeline {
     if (t.stationary) this.endObject(t.id, true);
   }
 
+  /**
+   * A "new" track where one of the same label was lost a moment ago (a
+   * detection near the model's threshold flickers, or the object was hidden
+   * for a second) continues that object's event instead of starting another:
+   * one person, one event.
+   */
+  private rejoin(t: TrackedObject, frame: RgbFrame): boolean {
+    this.lately = this.lately.filter((l) => frame.at - l.endedAt <= REJOIN_MS);
+    const i = this.lately.findIndex((l) => l.state.label === t.label && overlap(l.state.box, t.box) > 0.3);
+    if (i < 0) return false;
+    const [{ state }] = this.lately.splice(i, 1);
+    this.index.reopenEvent(state.eventId);
+    this.emitEvent('update', state.eventId);
+    this.objects.set(t.id, { ...state, zones: new Set(state.zones), lastSeen: t.lastSeen, box: t.box, stationary: false });
+    this.review.activity(`object:${t.id}`, frame.at, { eventId: state.eventId, label: t.label, zones: t.zones });
+    this.onTrack(t, frame);
+    return true;
+  }
+
   /** The track ended, or (`stoppedMoving`) the object stands still: its event ends, and a still object is not reported again. */
   private endObject(trackId: number, stoppedMoving = false): void {
     const o = this.objects.get(trackId);
@@ -277,6 +350,7 @@ export class CameraPipeline {
     if (stoppedMoving) o.stationary = true;
     else this.objects.delete(trackId);
     if (alreadyEnded) return;
+    if (!stoppedMoving) this.lately.push({ state: o, endedAt: o.lastSeen });
     this.index.endEvent(o.eventId, o.lastSeen);
     this.review.end(`object:${trackId}`, o.lastSeen);
     this.emitEvent('end', o.eventId);
@@ -335,4 +409,12 @@ export class CameraPipeline {
         if (next) this.thumbnail(next.frame, next.score, next.label);
       });
   }
+}
+
+/** Intersection over union of two boxes. */
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  return (w * h) / (a.w * a.h + b.w * b.h - w * h);
 }

@@ -34,7 +34,32 @@ export function modelFromEnvironment(env: NodeJS.ProcessEnv): ObjectDetectorOpti
   };
 }
 
+/**
+ * Runs at most `limit` tasks at once. JPEG encodes are short ffmpeg runs; when
+ * motion starts on many cameras at once (all 16 in the overload test) their
+ * process spawns would otherwise land in one burst on the event loop.
+ */
+export class Lane {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiting one.
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
 export function defaultDetectionParts(opts: DefaultPartsOptions): DetectionParts {
+  const jpegLane = new Lane(1);
   const model = opts.objects?.model ?? modelFromEnvironment(process.env);
   return {
     startFrameSource: opts.startFrameSource,
@@ -42,6 +67,6 @@ export function defaultDetectionParts(opts: DefaultPartsOptions): DetectionParts
     createObjectDetector: () => createObjectDetector({ threads: 2, queue: 4, log: opts.log.child('objects'), ...opts.objects, ...(model ? { model } : {}) }),
     buildRegions: (motionBoxes, trackedBoxes, frame, modelSize) => buildRegions(motionBoxes, trackedBoxes, frame.width, frame.height, modelSize),
     createTracker: () => new Tracker(),
-    encodeJpeg: (frame) => encodeFrameJpeg(opts.ffmpegPath, frame),
+    encodeJpeg: (frame) => jpegLane.run(() => encodeFrameJpeg(opts.ffmpegPath, frame)),
   };
 }

@@ -84,6 +84,8 @@ const OFF_RUNTIME: DetectionRuntime = {
 
 export class DetectionService extends EventEmitter {
   private readonly pipelines = new Map<number, CameraPipeline>();
+  /** The camera's streams when its pipeline started (kinds and URLs). */
+  private readonly pipelineStreams = new Map<number, string>();
   private readonly keepers = new Map<number, ReviewKeeper>();
   /** Open ONVIF events being followed: event id → camera id. */
   private readonly openOnvif = new Map<number, number>();
@@ -123,6 +125,10 @@ export class DetectionService extends EventEmitter {
       this.index.closeDanglingReviews(camera.id);
     }
     this.lastOnvifId = this.index.lastEventId();
+    void this.index.sweepOrphanPictures().then(
+      (n) => n && this.deps.log.info(`removed ${n} review picture(s) left over by a crash`),
+      (err: Error) => this.deps.log.warn(`could not sweep review pictures: ${err.message}`),
+    );
     for (const camera of this.deps.store.listCameras()) this.sync(camera.id);
     this.lastPrune = this.deps.clock.now();
     this.schedule();
@@ -270,7 +276,10 @@ export class DetectionService extends EventEmitter {
     const config = this.config(cameraId);
     const want = camera.enabled && config.enabled && this.deps.parts !== null;
     const current = this.pipelines.get(cameraId);
-    if (current && (!want || JSON.stringify(current.config) !== JSON.stringify(config))) this.stopPipeline(cameraId, this.deps.clock.now());
+    // A new config, or other streams (a sub stream added: decode that one instead), restart it.
+    const streams = this.streamsKey(cameraId);
+    const changed = current && (JSON.stringify(current.config) !== JSON.stringify(config) || this.pipelineStreams.get(cameraId) !== streams);
+    if (current && (!want || changed)) this.stopPipeline(cameraId, this.deps.clock.now());
     if (!want || this.pipelines.has(cameraId)) return;
     const parts = this.deps.parts!;
     const log = this.deps.log;
@@ -294,14 +303,20 @@ export class DetectionService extends EventEmitter {
       log.child(`camera ${cameraId}`),
     );
     this.pipelines.set(cameraId, pipeline);
+    this.pipelineStreams.set(cameraId, streams);
     pipeline.start();
     log.info(`camera ${cameraId}: detection on (${config.fps} fps${config.objects ? ', objects' : ''})`);
+  }
+
+  private streamsKey(cameraId: number): string {
+    return JSON.stringify(this.deps.store.listStreams(cameraId).map((s) => [s.kind, s.url]));
   }
 
   private stopPipeline(cameraId: number, at: number): void {
     const pipeline = this.pipelines.get(cameraId);
     if (!pipeline) return;
     this.pipelines.delete(cameraId);
+    this.pipelineStreams.delete(cameraId);
     pipeline.stop(at);
     this.deps.log.info(`camera ${cameraId}: detection off`);
   }
@@ -401,6 +416,8 @@ export class DetectionService extends EventEmitter {
         if (!this.deps.store.getCamera(e.cameraId)) continue;
         const keeper = this.keeper(e.cameraId);
         keeper.activity(`onvif:${e.id}`, e.start, { eventId: e.id, onvif: e.kind }, e.end === null);
+        // A whole-picture change the camera reports itself (scene change, too dark/bright: an IR switch).
+        if (e.kind === 'tamper') this.pipelines.get(e.cameraId)?.resetMotion('day-night');
         if (e.end === null) this.openOnvif.set(e.id, e.cameraId);
         else keeper.end(`onvif:${e.id}`, e.end);
       }

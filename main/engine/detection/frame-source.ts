@@ -9,6 +9,7 @@
  *     onRestart(reason) {...},           // 'new-run' (camera (re)connected) | 'decoder-restart': call detector.reset()
  *     onOffline() {...},                 // the camera dropped; frames resume after the next onRestart
  *     onEnd(reason) {...},               // the camera or stream was removed, or the server shuts down
+ *     onError(message) {...},            // ffmpeg cannot be started (it keeps retrying)
  *   });                                  // null when the camera (or its stream) does not exist
  *   source.stats(); source.close();
  *
@@ -30,8 +31,8 @@
  * - Frames handed to `onFrame` are the consumer's: their buffer is never
  *   reused.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { nodeProcessRunner } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
 import type { StreamKind } from '../storage/store.ts';
 import type { LivePlan, LiveSubscription } from '../live/live-hub.ts';
@@ -52,29 +53,26 @@ export interface FrameDecoderRunner {
   spawn(command: string, args: readonly string[]): ChildProcess;
 }
 
-const SETPRIV = '/usr/bin/setpriv';
-const dieWithParent = (() => {
-  if (process.platform !== 'linux') return false;
-  try {
-    accessSync(SETPRIV, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/** Real processes; on Linux the kernel kills the decoder with the engine (as ingest's runner does). */
+/**
+ * Real processes through the engine's process runner, so the decoder dies
+ * with the engine on every OS (ingest/process-runner.ts), stdin kept open
+ * for the live fragments.
+ */
 export const nodeDecoderRunner: FrameDecoderRunner = {
-  spawn(command, args) {
-    const [cmd, argv] = dieWithParent ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, [...args]];
-    return spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
-  },
+  spawn: (command, args) => nodeProcessRunner.spawn(command, args, { stdinPipe: true }),
 };
 
 /** The part of the LiveHub a frame source uses. */
 export interface FrameFeed {
   plan(cameraId: number, kind: StreamKind): LivePlan | null;
   subscribe(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null;
+  /**
+   * Optional: the stream's own feed, never re-planned. `subscribe` serves an
+   * H.265 stream from the other stream or a transcode (for browsers); ffmpeg
+   * decodes H.265 itself, and the other stream may be the 1080p main one.
+   * Used when the hub has it.
+   */
+  subscribeDirect?(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null;
 }
 
 export type FrameSourceRestart = 'new-run' | 'decoder-restart';
@@ -101,6 +99,8 @@ export interface FrameSourceOptions {
   onOffline?(): void;
   /** The source stopped for good (camera or stream removed, shutdown); close() is not needed after it. */
   onEnd?(reason: DropReason): void;
+  /** ffmpeg could not be started (missing, not executable); the source keeps retrying with a growing pause. */
+  onError?(message: string): void;
 }
 
 export interface FrameSourceStats {
@@ -129,6 +129,9 @@ export interface FrameSource {
 }
 
 const DEFAULT_MAX_QUEUED = 1024 * 1024;
+
+/** A frame buffer: not zeroed (ffmpeg's output overwrites all of it) and not pooled (the consumer keeps it). */
+const newFrameBuffer = (bytes: number): Uint8Array => Buffer.allocUnsafeSlow(bytes);
 /** Fallback when the init segment does not tell the picture size. */
 const FALLBACK_SIZE = { width: 640, height: 360 };
 
@@ -179,14 +182,19 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
   }
 
   start(): boolean {
-    const plan = this.o.hub.plan(this.o.cameraId, this.stream);
+    const hub = this.o.hub;
+    if (hub.subscribeDirect) {
+      this.subscription = hub.subscribeDirect(this.o.cameraId, this.stream, this);
+      return this.subscription !== null;
+    }
+    const plan = hub.plan(this.o.cameraId, this.stream);
     if (!plan) return false;
     if (plan.transcode || plan.source !== this.stream) {
       // The hub serves H.265 to browsers from the other stream or a transcode;
       // ffmpeg decodes either, but this is what the hub gives us.
       this.log.info(`camera ${this.o.cameraId}: detection decodes the ${plan.source} stream${plan.transcode ? ' (through the live transcode)' : ''}`);
     }
-    this.subscription = this.o.hub.subscribe(this.o.cameraId, this.stream, this);
+    this.subscription = hub.subscribe(this.o.cameraId, this.stream, this);
     return this.subscription !== null;
   }
 
@@ -306,7 +314,7 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     this.clock.restart();
     this.frameIndex = 0;
     this.filled = 0;
-    this.pending = new Uint8Array(size.width * size.height * 3);
+    this.pending = newFrameBuffer(size.width * size.height * 3);
     this.stderrTail = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
       if (this.proc === proc) this.onOutput(chunk, size);
@@ -318,8 +326,14 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     // EPIPE when ffmpeg exits while we write: handled by its exit.
     proc.stdin?.on('error', () => undefined);
     proc.on('error', (err) => {
-      this.log.error(`camera ${this.o.cameraId}: cannot start the detection decoder: ${err.message}`);
+      const message = `cannot start the detection decoder: ${err.message}`;
+      this.log.error(`camera ${this.o.cameraId}: ${message}`);
       this.crashed(proc);
+      try {
+        this.o.onError?.(message);
+      } catch {
+        // the consumer's problem; the source carries on
+      }
     });
     proc.on('close', (code, signal) => {
       if (this.proc !== proc) return; // replaced or stopped on purpose
@@ -360,7 +374,7 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     // Strictly increasing, whatever the clock estimate does across restarts.
     const at = Math.max(this.clock.frameTime(index, now), this.lastAt + 1);
     this.lastAt = at;
-    this.pending = new Uint8Array(data.length);
+    this.pending = newFrameBuffer(data.length);
     this.counters.delivered++;
     let result: void | Promise<unknown>;
     try {

@@ -27,7 +27,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../clock.ts';
 import { ApiFailure, conflict, notFound } from '../errors.ts';
 import { isPathInside } from '../playback/media-path.ts';
-import type { ServedFile } from '../playback/media.ts';
+import { etagOf, type ServedFile } from '../storage/segment-files.ts';
 import { VERSION } from '../version.ts';
 import { pickFragments, planOutputs, type OutputPlan, type SegmentPick } from './plan.ts';
 import { ExportCancelled, writeConcatenated, type WriteResult } from './concat-writer.ts';
@@ -199,8 +199,7 @@ export class ExportService {
         throw notFound(`file ${f.name} of export ${id} is gone`);
       }
       const st = statSync(path);
-      const etag = `"e${id}-${[st.dev, st.ino, st.size, Math.floor(st.mtimeMs)].map((n) => n.toString(36)).join('-')}"`;
-      return { name: f.name, path, size: st.size, mtimeMs: st.mtimeMs, etag, body: (start: number, end: number) => createReadStream(path, { start, end }) };
+      return { name: f.name, path, size: st.size, mtimeMs: st.mtimeMs, etag: etagOf(st, `e${id}`), body: (start: number, end: number) => createReadStream(path, { start, end }) };
     });
   }
 

@@ -34,6 +34,11 @@ export interface SpawnOptions {
    * list (which every local account can read).
    */
   stdin?: string;
+  /**
+   * Keep stdin open as a pipe the caller writes to (a decoder or transcoder
+   * fed with live fragments). Ignored when `stdin` is given.
+   */
+  stdinPipe?: boolean;
 }
 
 export interface ProcessRunner {
@@ -96,7 +101,7 @@ export function wrapCommand(mode: ParentDeath, command: string, args: readonly s
 }
 
 export function stdioFor(mode: ParentDeath, options: SpawnOptions): StdioOptions {
-  const stdio: ('pipe' | 'ignore')[] = [options.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+  const stdio: ('pipe' | 'ignore')[] = [options.stdin !== undefined || options.stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   for (let i = 0; i < (options.extraPipes ?? 0); i++) stdio.push('pipe');
   if (mode === 'watchdog') {
     while (stdio.length < WATCHDOG_FD) stdio.push('ignore');

@@ -20,6 +20,7 @@ import { basename } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../log.ts';
 import type { ProcessRunner } from './process-runner.ts';
+import { pidAlive } from '../storage/data-lock.ts';
 
 export interface RecordedProcess {
   pid: number;
@@ -101,14 +102,6 @@ export function systemStartTimes(): StartTimeReader {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Blocks the thread briefly: only used at start-up, before anything else runs. */
 function pause(ms: number): void {
@@ -148,16 +141,16 @@ export class RecorderProcesses {
       }
     }
     const deadline = Date.now() + graceMs;
-    while (strays.some((p) => alive(p.pid)) && Date.now() < deadline) pause(50);
+    while (strays.some((p) => pidAlive(p.pid)) && Date.now() < deadline) pause(50);
     for (const p of strays) {
-      if (!alive(p.pid)) continue;
+      if (!pidAlive(p.pid)) continue;
       try {
         process.kill(p.pid, 'SIGKILL');
       } catch {
         // gone meanwhile
       }
     }
-    while (strays.some((p) => alive(p.pid) && this.startTimes.sync(p.pid) === p.started) && Date.now() < deadline + 2000) pause(20);
+    while (strays.some((p) => pidAlive(p.pid) && this.startTimes.sync(p.pid) === p.started) && Date.now() < deadline + 2000) pause(20);
     this.dirty = true;
     void this.persist();
     return strays.map((p) => p.pid);

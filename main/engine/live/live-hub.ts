@@ -32,6 +32,8 @@ export interface LiveCatalog {
    * such camera or it is switched off (a disabled camera has nothing live).
    */
   streams(cameraId: number): { kind: StreamKind; codec: string | null }[] | null;
+  /** Why a stream cannot be watched (any more), in words for the viewer's close message. */
+  goneReason?(cameraId: number, kind: StreamKind): string;
 }
 
 /** How a request for (camera, stream) is served. */
@@ -64,6 +66,12 @@ export interface LiveHubDeps {
   log: Logger;
   now?: () => number;
   spawn?: TranscodeSpawner;
+  /**
+   * A viewer attached to this camera stream: tells the recorder to read now
+   * (a recorded stream is only read back while watched), so the first frame
+   * does not wait for its next tick.
+   */
+  demand?: (cameraId: number, kind: StreamKind) => void;
 }
 
 export interface LiveHubStats {
@@ -153,7 +161,29 @@ export class LiveHub implements LiveSink {
     if (!plan) return null;
     const stream = plan.transcode ? this.transcodeOf(cameraId, plan.source).output : this.feed(cameraId, plan.source);
     stream.attach(viewer);
+    try {
+      this.deps.demand?.(cameraId, plan.source);
+    } catch {
+      // the recorder is stopping: the viewer gets the feed when it runs
+    }
     return { plan, close: () => stream.detach(viewer) };
+  }
+
+  /**
+   * Attaches a consumer to exactly this camera stream's own feed, never a
+   * stand-in: detection decodes the stream itself, whatever its codec (an
+   * H.265 sub stream must not become a 1080p main or a transcode for it).
+   */
+  subscribeDirect(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null {
+    if (this.stopped || !this.catalog(cameraId)?.some((s) => s.kind === kind)) return null;
+    const stream = this.feed(cameraId, kind);
+    stream.attach(viewer);
+    try {
+      this.deps.demand?.(cameraId, kind);
+    } catch {
+      // the recorder is stopping: the consumer gets the feed when it runs
+    }
+    return { plan: { cameraId, requested: kind, source: kind, transcode: false }, close: () => stream.detach(viewer) };
   }
 
   stats(): LiveHubStats {
@@ -170,11 +200,11 @@ export class LiveHub implements LiveSink {
    * Camera ids are never reused (storage migration 5), so nothing else can
    * ever answer to this camera's feeds.
    */
-  cameraChanged(cameraId: number, why = 'the camera was removed or switched off'): void {
+  cameraChanged(cameraId: number): void {
     for (const kind of ['main', 'sub'] as const) {
       const key = feedKey(cameraId, kind);
       if (!this.feeds.has(key) && !this.transcodes.has(key)) continue;
-      if (!this.streamExists(cameraId, kind)) this.forget(key, why);
+      if (!this.streamExists(cameraId, kind)) this.forget(key);
     }
   }
 
@@ -197,8 +227,10 @@ export class LiveHub implements LiveSink {
 
   // ---------------------------------------------------------------- internals
 
-  /** The camera (or this stream of it) was removed: its viewers have nothing left to wait for. */
-  private forget(key: string, why = 'the camera or stream was removed'): void {
+  /** The camera (or this stream of it) was removed or switched off: its viewers have nothing left to wait for. */
+  private forget(key: string): void {
+    const [id, kind] = key.split('/');
+    const why = this.goneReason(Number(id), kind as StreamKind);
     this.stopTranscode(key, 'gone', why);
     this.feeds.get(key)?.dropAll('gone', why);
     this.feeds.delete(key);
@@ -266,6 +298,14 @@ export class LiveHub implements LiveSink {
     }
   }
 
+  private goneReason(cameraId: number, kind: StreamKind): string {
+    try {
+      return this.deps.catalog.goneReason?.(cameraId, kind) ?? 'the camera or stream was removed';
+    } catch {
+      return 'the camera or stream was removed';
+    }
+  }
+
   private streamExists(cameraId: number, kind: StreamKind): boolean {
     try {
       const streams = this.deps.catalog.streams(cameraId);
@@ -286,6 +326,11 @@ export function storeCatalog(store: () => {
       const s = store();
       if (!s.getCamera(cameraId)?.enabled) return null;
       return s.listStreams(cameraId).map((row) => ({ kind: row.kind, codec: row.codec }));
+    },
+    goneReason(cameraId) {
+      const camera = store().getCamera(cameraId);
+      if (!camera) return 'the camera was removed';
+      return camera.enabled ? 'the stream was removed from the camera' : 'the camera was switched off';
     },
   };
 }

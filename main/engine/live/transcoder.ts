@@ -9,7 +9,8 @@
  * is skipped ahead to the next keyframe like a slow viewer, and recording
  * never waits for it. The hub runs it only while someone watches.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { nodeProcessRunner } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import { LiveStream, type DropReason, type LiveViewer, type StreamDescription } from './live-stream.ts';
@@ -17,8 +18,8 @@ import { LiveStream, type DropReason, type LiveViewer, type StreamDescription } 
 /** Spawns the transcoding ffmpeg with stdin, stdout and stderr piped (injected in tests). */
 export type TranscodeSpawner = (ffmpegPath: string, args: readonly string[]) => ChildProcess;
 
-export const spawnTranscoder: TranscodeSpawner = (ffmpegPath, args) =>
-  spawn(ffmpegPath, [...args], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+/** Through the engine's process runner: the transcode dies with the engine on every OS. */
+export const spawnTranscoder: TranscodeSpawner = (ffmpegPath, args) => nodeProcessRunner.spawn(ffmpegPath, args, { stdinPipe: true });
 
 /** fMP4 in on stdin, H.264 fMP4 out on stdout: ultrafast, zerolatency, a keyframe every second. */
 export function transcodeArgs(fragmentMs = 250): string[] {

@@ -9,7 +9,6 @@
  * an existing camera's endpoint reference is simply a different device.
  */
 import {
-  chooseProfiles,
   connectDevice,
   getDeviceInformation,
   getProfiles,

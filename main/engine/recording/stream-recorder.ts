@@ -39,8 +39,15 @@ export interface RecorderStatus {
 export interface RecorderOptions {
   /** Target segment length; a segment is cut at the first keyframe after it (applies from the next connection). */
   segmentMs: number;
-  /** Fragment length: bounds what a crash loses and live latency. */
+  /** Fragment length of recorded streams: bounds what a crash loses and the main stream's live latency. */
   fragmentMs: number;
+  /**
+   * Fragment length of live-only streams (the sub stream): nothing is written
+   * to disk, so it is as short as the player can use — each fragment waits
+   * this long for its frames before it is sent, which adds straight to the
+   * live latency.
+   */
+  liveFragmentMs: number;
   /** No progress for this long on a connected stream: kill and reconnect. */
   stallMs: number;
   /** No first data for this long after spawning: give up this attempt. */
@@ -53,6 +60,7 @@ export interface RecorderOptions {
 export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   segmentMs: 60_000,
   fragmentMs: 250,
+  liveFragmentMs: 100,
   stallMs: 10_000,
   connectTimeoutMs: 20_000,
   healthyRunMs: 30_000,
@@ -180,7 +188,7 @@ export class StreamRecorder {
           fragmentMs: this.options.fragmentMs,
           audioCodec: this.learnedAudioCodec ?? stream.audioCodec,
         })
-      : new LivePipeline(ctx, this.options.fragmentMs, this.deps.live);
+      : new LivePipeline(ctx, this.options.liveFragmentMs, this.deps.live);
     try {
       await pipeline.prepare();
     } catch (err) {
@@ -247,6 +255,18 @@ export class StreamRecorder {
       this.tick();
       this.scheduleTick();
     }, fast ? 100 : 1000);
+  }
+
+  /**
+   * Someone started watching: read what is there now and tick fast from now
+   * on, instead of waiting up to a second for the next slow tick (time to
+   * the first live frame).
+   */
+  wake(): void {
+    if (this.stopped || !this.run) return;
+    if (this.ticker) this.deps.clock.clearTimeout(this.ticker);
+    this.tick();
+    this.scheduleTick();
   }
 
   private tick(): void {

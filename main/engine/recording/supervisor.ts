@@ -67,6 +67,11 @@ export class RecordingSupervisor {
     await Promise.all(stops);
   }
 
+  /** A live viewer arrived for this stream: its recorder reads now, not at its next tick. */
+  wake(cameraId: number, kind: StreamKind): void {
+    this.recorders.get(RecordingSupervisor.key(cameraId, kind))?.recorder.wake();
+  }
+
   status(cameraId: number, kind: StreamKind = 'main'): RecorderStatus | null {
     return this.recorders.get(RecordingSupervisor.key(cameraId, kind))?.recorder.status ?? null;
   }

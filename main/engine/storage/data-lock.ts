@@ -10,7 +10,8 @@ export interface DataLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, and is somebody else's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -36,7 +37,7 @@ export function acquireDataLock(dataDir: string): DataLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(file, 'utf8'));
-      if (owner && owner !== process.pid && alive(owner)) {
+      if (owner && owner !== process.pid && pidAlive(owner)) {
         throw new Error(`another Keepwatch engine (pid ${owner}) is already using ${dataDir}`);
       }
       unlinkSync(file); // stale: its owner is gone

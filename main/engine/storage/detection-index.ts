@@ -156,6 +156,11 @@ export class DetectionIndex {
     this.db.prepare("UPDATE events SET end_ms = MAX(start_ms, ?) WHERE id = ? AND origin = 'detection'").run(Math.round(end), id);
   }
 
+  /** The object came back a moment after its track was lost: its event goes on. */
+  reopenEvent(id: number): void {
+    this.db.prepare("UPDATE events SET end_ms = NULL WHERE id = ? AND origin = 'detection'").run(id);
+  }
+
   /** Detection events left open by a crash or a stop: closed at their start (the end is unknown). */
   closeDanglingEvents(cameraId: number): number {
     return this.db.prepare("UPDATE events SET end_ms = start_ms WHERE camera_id = ? AND origin = 'detection' AND end_ms IS NULL").run(cameraId).changes;
@@ -305,8 +310,30 @@ export class DetectionIndex {
         .prepare('UPDATE review_items SET thumbnail = ?, thumbnail_at = ?, thumbnail_score = ? WHERE id = ? AND camera_id = ?')
         .run(rel, Math.round(at), score, review.id, review.cameraId).changes > 0;
     if (!stored) await this.files.unlink(rel).catch(() => undefined);
-    void this.collectGarbage();
+    this.unlinkQueued();
     return stored;
+  }
+
+  /**
+   * Start-up: review JPEGs no row points at (a crash between writing one and
+   * recording it, or a .tmp) are removed. Returns how many.
+   */
+  async sweepOrphanPictures(): Promise<number> {
+    const known = new Set((this.db.prepare('SELECT thumbnail FROM review_items WHERE thumbnail IS NOT NULL').all() as { thumbnail: string }[]).map((r) => r.thumbnail));
+    // Items made from now on are being written by this run: not ours to judge.
+    const newest = (this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS n FROM sqlite_sequence WHERE name = 'review_items'").get() as { n: number }).n;
+    let removed = 0;
+    for (const cam of await this.files.readdir('')) {
+      if (!/^c\d+$/.test(cam)) continue;
+      for (const name of await this.files.readdir(`${cam}/review`)) {
+        const rel = `${cam}/review/${name}`;
+        const m = /^i(\d+)-\d+\.jpg(\.tmp)?$/.exec(name);
+        if (!m || Number(m[1]) > newest || known.has(rel)) continue;
+        await this.files.unlink(rel).catch(() => undefined);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** A review item's JPEG for serving (Range, ETag), or null when it has none. The name comes from the index, never from a client. */
@@ -321,8 +348,13 @@ export class DetectionIndex {
    */
   pruneReviews(cameraId: number, before: number): number {
     const n = this.db.prepare('DELETE FROM review_items WHERE camera_id = ? AND end_ms IS NOT NULL AND end_ms < ?').run(cameraId, before).changes;
-    if (n) void this.collectGarbage();
+    if (n) this.unlinkQueued();
     return n;
+  }
+
+  /** Unlinks queued files in the background; a failure (the store closing meanwhile) leaves them queued for next time. */
+  private unlinkQueued(): void {
+    this.collectGarbage().catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- retention

@@ -153,7 +153,22 @@ export class SegmentFiles {
     const path = await this.contained(rel, 'the recording file');
     const length = size ?? (await this.disk.identity(path))?.size;
     if (length === undefined) throw notFound('the recording file is gone');
-    return indexSegment((position, n) => this.disk.read(path, position, n), length);
+    // One open file for the few hundred small reads (a moof and the next header per fragment).
+    const reader = await this.disk.openReader(path);
+    try {
+      return await indexSegment(async (position, n) => {
+        const buf = Buffer.allocUnsafe(n);
+        let got = 0;
+        while (got < n) {
+          const read = await reader.read(buf, got, n - got, position + got);
+          if (read === 0) break;
+          got += read;
+        }
+        return got === n ? buf : buf.subarray(0, got);
+      }, length);
+    } finally {
+      await reader.close();
+    }
   }
 
   /** SHA-256 of the whole file, with the identity it had; null when the file changed while it was read. */

@@ -63,7 +63,12 @@ export function ExportsPanel({ timeZone, onOpen, onClose }: { timeZone: string; 
                   </a>
                 )}
                 {job.state === 'done' && desktop && <SaveToFolderButton job={job} bridge={desktop} onChange={(s) => setSaves((all) => ({ ...all, [job.id]: s }))} busy={isSaving(saves[job.id])} />}
-                <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost kwf-btn--danger-text" disabled={busy === job.id} onClick={() => remove(job)}>
+                <button
+                  type="button"
+                  className="kwf-btn kwf-btn--small kwf-btn--ghost kwf-btn--danger-text"
+                  disabled={busy === job.id || isSaving(saves[job.id])}
+                  onClick={() => remove(job)}
+                >
                   {running ? 'Cancel' : 'Delete'}
                 </button>
               </div>
@@ -77,7 +82,7 @@ export function ExportsPanel({ timeZone, onOpen, onClose }: { timeZone: string; 
 }
 
 /** Where a "Save to folder…" stands. */
-export type SaveState =
+type SaveState =
   | { stage: 'choosing' }
   | { stage: 'copying'; folder: string }
   | { stage: 'saved'; folder: string; report: VerifyReport }

@@ -64,6 +64,8 @@ const LIGHTING_UNEXPLAINED = 0.3;
 const TONE_ORDER_SLACK = 16;
 /** ...and the share of pixels in out-of-order bands beyond which it is not lighting. */
 const TONE_OUT_OF_ORDER = 0.1;
+/** Thresholds stay at least this many times the median frame-to-frame change (≈ 3.5 σ of the noise). */
+const NOISE_FACTOR = 3.7;
 /** Frame interval assumed until two frames have been seen. */
 const DEFAULT_INTERVAL_MS = 200;
 
@@ -184,6 +186,11 @@ export class MotionDetector {
   /** Scratch for the lighting check: background band × current level histogram, and the fitted curve. */
   private readonly toneHistogram = new Uint32Array(32 * 64);
   private readonly toneCurve = new Uint8Array(32);
+  /** Frame-to-frame change histogram (stretched levels), for the noise floor. */
+  private readonly stepHistogram = new Uint32Array(256);
+  private noiseLevel = 0;
+  /** No pixel threshold goes below this (grey levels on the stretched picture). */
+  private noiseFloor = 0;
   /** Foreground pixels that changed since the previous frame (set by `compare`). */
   private changingCount = 0;
 
@@ -266,6 +273,8 @@ export class MotionDetector {
       return this.output(at, [], foregroundShare, 'calibrating');
     }
 
+    // Most frames of most cameras: nothing differs from the background.
+    if (foregroundShare === 0) return this.output(at, [], 0);
     dilate3(L.foreground, L.dilated, L.dilateTmp, L.w, L.h);
     const boxes: Box[] = [];
     let movingArea = 0;
@@ -285,6 +294,10 @@ export class MotionDetector {
   private normalise(): void {
     const L = this.layout!;
     const { norm, masked, grey, n } = L;
+    if (L.unmasked === n) {
+      blur3(grey, L.cur, L.blurTmp, L.w, L.h); // no mask: nothing to blank out
+      return;
+    }
     for (let i = 0; i < n; i++) norm[i] = masked[i] ? 0 : grey[i];
     blur3(norm, L.cur, L.blurTmp, L.w, L.h);
   }
@@ -310,16 +323,20 @@ export class MotionDetector {
     const calibrating = this.calibrating;
     cellForeground.fill(0);
     cellDiff.fill(0);
+    const floor = this.noiseFloor;
+    const steps = this.stepHistogram;
+    steps.fill(0);
     let count = 0;
     let changingCount = 0;
     const n = L.n;
     for (let i = 0; i < n; i++) {
-      const t = threshold[i];
-      if (t === 255) {
+      const own = threshold[i];
+      if (own === 255) {
         foreground[i] = 0;
         changing[i] = 0;
         continue;
       }
+      const t = own > floor ? own : floor;
       const c = cur[i];
       const b = bg[i];
       const sc = lut[c];
@@ -327,6 +344,7 @@ export class MotionDetector {
       const sp = lut[prev[i]];
       const d = sc > sb ? sc - sb : sb - sc;
       const step = sc > sp ? sc - sp : sp - sc;
+      steps[step]++;
       const moved = step > (t >> 1 > 4 ? t >> 1 : 4);
       const still = moved ? 0 : stillFrames[i] < 255 ? stillFrames[i] + 1 : 255;
       stillFrames[i] = still;
@@ -346,7 +364,32 @@ export class MotionDetector {
     L.cur = prev;
     L.prev = cur;
     this.changingCount = changingCount;
+    this.trackNoise();
     return L.unmasked > 0 ? count / L.unmasked : 0;
+  }
+
+  /**
+   * The noise floor: the median frame-to-frame change of the (stretched)
+   * picture is sensor noise (moving things are a minority of pixels); no
+   * threshold goes below NOISE_FACTOR times it. Without it a dark night
+   * picture, stretched ×10, is all noise; with it the sensitivity still
+   * applies in daylight, where the floor is far below the thresholds. It
+   * rises fast (no burst of false motion when the noise grows, e.g. at the
+   * IR switch) and falls slowly.
+   */
+  private trackNoise(): void {
+    const L = this.layout!;
+    const steps = this.stepHistogram;
+    const half = L.unmasked / 2;
+    let seen = 0;
+    let median = 0;
+    for (; median < 255; median++) {
+      seen += steps[median];
+      if (seen >= half) break;
+    }
+    const target = Math.min(200, NOISE_FACTOR * (median + 0.5));
+    this.noiseLevel += (target > this.noiseLevel ? 0.3 : 0.05) * (target - this.noiseLevel);
+    this.noiseFloor = Math.round(this.noiseLevel);
   }
 
   /**
@@ -358,7 +401,7 @@ export class MotionDetector {
     const L = this.layout!;
     const t = this.tuning;
     // A uniform shift of most of a cell's pixels, even below the threshold, is a lighting change too.
-    const shift = thresholdFor(this.config.sensitivity) * 0.75;
+    const shift = Math.max(thresholdFor(this.config.sensitivity), this.noiseFloor) * 0.75;
     const cellArea = L.n / L.cells;
     let valid = 0;
     let changed = 0;
@@ -419,8 +462,9 @@ export class MotionDetector {
     const lut = this.contrast.lut;
     let unexplained = 0;
     for (let i = 0; i < L.n; i++) {
-      const t = threshold[i];
-      if (t === 255 || changing[i] === 0) continue;
+      const own = threshold[i];
+      if (own === 255 || changing[i] === 0) continue;
+      const t = own > this.noiseFloor ? own : this.noiseFloor;
       const expected = lut[curve[((bg[i] + 0.5) | 0) >> 3]];
       const actual = lut[cur[i]];
       if ((actual > expected ? actual - expected : expected - actual) > t) unexplained++;

@@ -38,6 +38,8 @@ export interface WorkerBackendOptions {
 // a time; the detector never sends a second before the first is answered.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Inference yields to the recorders: a busy detector drops frames, recording never waits.
+try { require('node:os').setPriority(10); } catch {}
 const resizeNormalise = ${resizeNormalise.toString()};
 const spec = workerData.input;
 const ort = require(workerData.ortPath);

@@ -146,6 +146,19 @@ export function CameraForm({ initial, camera, submitLabel, busyLabel, onSubmit, 
         <p className="kwf-field__hint kwf-retention-hint">
           Empty keeps footage until the disk budget or free-space floor needs the room; the oldest goes first.
         </p>
+        <TextField
+          label="Keep footage around events for"
+          name="eventsMaxAgeDays"
+          value={values.eventsMaxAgeDays}
+          onChange={set('eventsMaxAgeDays')}
+          error={errors.fields.eventsMaxAgeDays}
+          placeholder="as the rest"
+          inputMode="decimal"
+          suffix="days"
+        />
+        <p className="kwf-field__hint kwf-retention-hint">
+          Footage with motion, a detected object or a camera event can stay longer than the rest: set more days here than above.
+        </p>
       </div>
 
       <FormError message={errors.general} />

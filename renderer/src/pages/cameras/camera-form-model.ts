@@ -18,11 +18,13 @@ export interface CameraFormValues {
   password: string;
   /** Days as typed; empty = no age limit. */
   maxAgeDays: string;
+  /** Days to keep footage around events, as typed; empty = like the rest. */
+  eventsMaxAgeDays: string;
 }
 
 export type CameraField = keyof CameraFormValues;
 
-export const EMPTY_CAMERA_FORM: CameraFormValues = { name: '', mainUrl: '', subUrl: '', username: '', password: '', maxAgeDays: '' };
+export const EMPTY_CAMERA_FORM: CameraFormValues = { name: '', mainUrl: '', subUrl: '', username: '', password: '', maxAgeDays: '', eventsMaxAgeDays: '' };
 
 export function formValuesOf(camera: Camera): CameraFormValues {
   return {
@@ -32,6 +34,7 @@ export function formValuesOf(camera: Camera): CameraFormValues {
     username: '',
     password: '',
     maxAgeDays: camera.retention.maxAgeDays === null ? '' : String(camera.retention.maxAgeDays),
+    eventsMaxAgeDays: camera.retention.eventsMaxAgeDays ? String(camera.retention.eventsMaxAgeDays) : '',
   };
 }
 
@@ -43,25 +46,37 @@ export function localProblems(v: CameraFormValues): Partial<Record<CameraField, 
   const days = parseDays(v.maxAgeDays);
   if (days === 'invalid') problems.maxAgeDays = 'enter a number of days greater than 0, or leave empty for no age limit';
   else if (days !== null && days > 3650) problems.maxAgeDays = 'at most 3650 days (10 years)';
+  const eventDays = parseDays(v.eventsMaxAgeDays);
+  if (eventDays === 'invalid') problems.eventsMaxAgeDays = 'enter a number of days greater than 0, or leave empty to keep it like the rest';
+  else if (eventDays !== null && eventDays > 3650) problems.eventsMaxAgeDays = 'at most 3650 days (10 years)';
+  else if (eventDays !== null && typeof days === 'number' && eventDays <= days) {
+    problems.eventsMaxAgeDays = `longer than the ${days} days above, or it changes nothing`;
+  }
   return problems;
 }
 
 /** The API's field path → this form's field. */
 export function fieldForApiPath(path: string): CameraField | null {
   const head = path.split('.')[0];
+  if (path.startsWith('retention.eventsMaxAgeDays')) return 'eventsMaxAgeDays';
   if (head === 'retention') return 'maxAgeDays';
   return head in EMPTY_CAMERA_FORM ? (head as CameraField) : null;
 }
 
 export function toAddInput(v: CameraFormValues): AddCameraInput {
   const days = parseDays(v.maxAgeDays);
+  const eventDays = parseDays(v.eventsMaxAgeDays);
+  const retention = {
+    ...(typeof days === 'number' ? { maxAgeDays: days } : {}),
+    ...(typeof eventDays === 'number' ? { eventsMaxAgeDays: eventDays } : {}),
+  };
   return {
     name: v.name.trim(),
     mainUrl: v.mainUrl.trim(),
     ...(v.subUrl.trim() ? { subUrl: v.subUrl.trim() } : {}),
     ...(v.username ? { username: v.username } : {}),
     ...(v.password ? { password: v.password } : {}),
-    ...(typeof days === 'number' ? { retention: { maxAgeDays: days } } : {}),
+    ...(Object.keys(retention).length ? { retention: { maxAgeDays: null, ...retention } } : {}),
   };
 }
 
@@ -75,7 +90,16 @@ export function toUpdateInput(camera: Camera, v: CameraFormValues): UpdateCamera
   if (v.username) patch.username = v.username;
   if (v.password) patch.password = v.password;
   const days = parseDays(v.maxAgeDays);
-  if (days !== 'invalid' && days !== camera.retention.maxAgeDays) patch.retention = { maxAgeDays: days };
+  const eventDays = parseDays(v.eventsMaxAgeDays);
+  const eventsBefore = camera.retention.eventsMaxAgeDays ?? null;
+  const daysChanged = days !== 'invalid' && days !== camera.retention.maxAgeDays;
+  const eventsChanged = eventDays !== 'invalid' && eventDays !== eventsBefore;
+  if (daysChanged || eventsChanged) {
+    patch.retention = {
+      maxAgeDays: days === 'invalid' ? camera.retention.maxAgeDays : days,
+      ...(eventsChanged ? { eventsMaxAgeDays: eventDays as number | null } : {}),
+    };
+  }
   return Object.keys(patch).length ? { id: camera.id, ...patch } : null;
 }
 

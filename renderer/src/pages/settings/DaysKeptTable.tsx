@@ -1,5 +1,7 @@
 /**
- * How many days each camera keeps right now, next to the limit it was given.
+ * How many days each camera keeps right now, next to the limit it was given,
+ * and how long it keeps footage around events (detection or camera events)
+ * when that is set longer than the rest.
  * When a camera has existed longer than its age limit and still keeps less,
  * the storage limits are cutting it short, and the table says so.
  */
@@ -28,6 +30,7 @@ export function DaysKeptTable({ cameras, now }: { cameras: Camera[]; now: number
                 <th scope="col">Oldest</th>
                 <th scope="col" className="kws-num">Keeps</th>
                 <th scope="col">Age limit</th>
+                <th scope="col">Around events</th>
               </tr>
             </thead>
             <tbody>
@@ -40,6 +43,16 @@ export function DaysKeptTable({ cameras, now }: { cameras: Camera[]; now: number
                   <td>
                     {c.retention.maxAgeDays === null ? <span className="kws-muted">none</span> : formatDayLimit(c.retention.maxAgeDays)}
                     {limitedByStorage(c, now) && <span className="kws-pill kws-pill--warn">cut short by storage</span>}
+                  </td>
+                  <td>
+                    {c.retention.eventsMaxAgeDays ? (
+                      <>
+                        {formatDayLimit(c.retention.eventsMaxAgeDays)}
+                        {c.storage.eventDaysKept ? <span className="kws-muted"> · keeps {formatSpanDays(c.storage.eventDaysKept)}</span> : null}
+                      </>
+                    ) : (
+                      <span className="kws-muted">as the rest</span>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -1,0 +1,147 @@
+/**
+ * Keepwatch against a peer on the same simulated cameras (issue 13): Debian's
+ * `motion` daemon (passthrough recording plus its always-on motion
+ * detection), bare `ffmpeg -c copy` (the floor), and Keepwatch exactly as a
+ * user runs it — the built `keepwatch serve` command, cameras added over the
+ * HTTP API — once recording only and once with motion and object detection on.
+ *
+ * Each configuration runs alone (they would steal each other's CPU), in
+ * rounds whose order rotates, so slow drifts of this noisy machine spread
+ * over all of them; medians and spread are reported. Skipped with a note
+ * when `motion` is not installed (`apt-get install motion`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSimCameras, type SimCameraSet } from '../tests/sim/cameras.ts';
+import { tempDir } from '../tests/helpers/tmp.ts';
+import { cpuPercent, sampleTree, stopProcess } from './proc-stats.ts';
+import type { BenchRow } from './report.ts';
+import { buildCli, startKeepwatch } from './keepwatch-cli.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CONFIGS: Config[] = ['bare ffmpeg', 'Keepwatch', 'Keepwatch + motion detection', 'Keepwatch + motion and objects', 'motion'];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+type Config = 'bare ffmpeg' | 'Keepwatch' | 'Keepwatch + motion detection' | 'Keepwatch + motion and objects' | 'motion';
+
+
+async function measure(roots: number[], seconds: number): Promise<number> {
+  const a = sampleTree(roots);
+  await sleep(seconds * 1000);
+  return cpuPercent(a, sampleTree(roots));
+}
+
+function bare(sims: SimCameraSet, dir: string): ChildProcess[] {
+  return sims.cameras.map((c, i) =>
+    spawn('ffmpeg', [
+      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', c.mainUrl,
+      '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_time', '60', '-reset_timestamps', '1', '-segment_format', 'mp4',
+      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof', join(dir, `cam${i}-%05d.mp4`),
+    ], { stdio: 'ignore' }),
+  );
+}
+
+async function keepwatch(sims: SimCameraSet, dir: string, detection: 'off' | 'motion' | 'objects'): Promise<ChildProcess> {
+  const kw = await startKeepwatch(dir);
+  for (const [i, cam] of sims.cameras.entries()) {
+    const id = await kw.addCamera(`cam ${i}`, cam.mainUrl);
+    if (detection === 'off') continue;
+    const body = JSON.stringify({ enabled: true, objects: detection === 'objects' });
+    const put = await fetch(`${kw.origin}/api/cameras/${id}/detection`, { method: 'PUT', headers: kw.headers, body });
+    if (!put.ok) throw new Error(`could not switch detection on: ${put.status} ${await put.text()}`);
+  }
+  return kw.child;
+}
+
+function motionDaemon(sims: SimCameraSet, dir: string): ChildProcess {
+  mkdirSync(dir, { recursive: true });
+  const cameras = sims.cameras.map((c, i) => {
+    const file = join(dir, `camera${i}.conf`);
+    writeFileSync(
+      file,
+      [
+        `camera_id ${i + 1}`, `netcam_url ${c.mainUrl}`, 'netcam_params rtsp_transport = tcp',
+        `target_dir ${join(dir, `cam${i}`)}`, 'movie_output on', 'movie_passthrough on', 'movie_container mkv',
+        'picture_output off', 'stream_port 0', 'threshold 1500', 'event_gap 10',
+      ].join('\n') + '\n',
+    );
+    return `camera ${file}`;
+  });
+  const conf = join(dir, 'motion.conf');
+  writeFileSync(conf, ['daemon off', 'setup_mode off', 'log_level 3', `log_file ${join(dir, 'motion.log')}`, 'webcontrol_port 0', 'stream_port 0', ...cameras].join('\n') + '\n');
+  return spawn('motion', ['-n', '-c', conf], { stdio: 'ignore' });
+}
+
+/**
+ * A 640x360, 15 fps scene as a camera sees it: a still yard with sensor
+ * noise, and someone crossing it for 6 s of every 20 s — motion part of the
+ * time, not all of it (constant full-frame motion would only measure the
+ * object detector, which a real scene runs now and then).
+ */
+function makeScene(path: string): Promise<void> {
+  const graph = [
+    'color=c=0x37474f:s=640x360:r=15:d=20',
+    'drawbox=x=0:y=230:w=640:h=130:color=0x55613f:t=fill',
+    "drawbox=x='-60+mod(t,20)*110':y=150:w=40:h=110:color=0xd8c8b0:t=fill:enable='lt(mod(t,20),6)'",
+    'noise=alls=4:allf=t',
+    'format=yuv420p',
+  ].join(',');
+  return new Promise((resolve, reject) => {
+    const p = spawn('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', graph, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '15', '-bf', '0', '-b:v', '600k', path], { stdio: 'inherit' });
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg could not make the scene (${code})`))));
+  });
+}
+
+export async function benchPeerMotion(opts: { quick: boolean }): Promise<BenchRow[]> {
+  if (spawnSync('motion', ['-h']).error) {
+    return [{ group: 'peer', name: 'motion daemon not installed (apt-get install motion): skipped', value: NaN, unit: '' }];
+  }
+  buildCli();
+  const cameras = 4;
+  const rounds = opts.quick ? 1 : 3;
+  const seconds = opts.quick ? 20 : 45;
+  const tmp = tempDir('kw-bench-peer-');
+  const results = new Map<Config, number[]>();
+  try {
+    const source = join(tmp.dir, 'scene-360p.mp4');
+    await makeScene(source);
+    const sims = await startSimCameras(Array.from({ length: cameras }, (_, i) => ({ color: i, file: source })));
+    try {
+      for (let round = 0; round < rounds; round++) {
+        for (const k of CONFIGS.keys()) {
+          const config = CONFIGS[(k + round) % CONFIGS.length];
+          const dir = join(tmp.dir, `r${round}-${config.replace(/\W+/g, '-')}`);
+          mkdirSync(dir, { recursive: true });
+          let procs: ChildProcess[];
+          if (config === 'bare ffmpeg') procs = bare(sims, dir);
+          else if (config === 'motion') procs = [motionDaemon(sims, dir)];
+          else procs = [await keepwatch(sims, dir, config === 'Keepwatch' ? 'off' : config === 'Keepwatch + motion detection' ? 'motion' : 'objects')];
+          await sleep(8000); // connect, calibrate, settle
+          const cpu = await measure(procs.map((p) => p.pid!), seconds);
+          await Promise.all(procs.map(stopProcess));
+          results.set(config, [...(results.get(config) ?? []), cpu]);
+        }
+      }
+    } finally {
+      await sims.stopAll();
+    }
+  } finally {
+    tmp.cleanup();
+  }
+  const m = (c: Config) => median(results.get(c) ?? [NaN]);
+  const spread = (c: Config) => {
+    const xs = results.get(c) ?? [];
+    return xs.length > 1 ? `spread ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : 'one round';
+  };
+  const rows: BenchRow[] = CONFIGS.map((c) => ({ group: 'peer', name: `${cameras} cam 640x360: ${c}`, value: m(c), unit: '% core', note: spread(c) }));
+  const vsFloor = m('Keepwatch') / m('bare ffmpeg');
+  const vsMotion = m('Keepwatch + motion detection') / m('motion');
+  const withObjects = m('Keepwatch + motion and objects') / m('motion');
+  rows.push(
+    { group: 'peer', name: 'Keepwatch ÷ bare ffmpeg (as a user runs it)', value: vsFloor, unit: '×', target: '≤ 1.10', pass: vsFloor <= 1.1 },
+    { group: 'peer', name: 'Keepwatch with motion detection ÷ motion', value: vsMotion, unit: '×', target: '≤ 0.50', pass: vsMotion <= 0.5 },
+    { group: 'peer', name: 'Keepwatch with motion and object detection ÷ motion', value: withObjects, unit: '×', target: '≤ 0.50', pass: withObjects <= 0.5, note: 'motion looks for motion only' },
+  );
+  return rows;
+}
