@@ -5,7 +5,7 @@
  * One scripted camera (tests/detection/motion-clip.ts: 640x360 15 fps H.264
  * at 600 kb/s, SMPTE bars with sensor noise, a box crossing at known times, a
  * light switched on) published into the real LiveHub in real time, decoded by
- * the detection FrameSource (one ffmpeg, rgb24 640x360 at 5 fps) and judged
+ * the detection FrameSource (one ffmpeg, yuv420p 640x360 at 5 fps) and judged
  * by the MotionDetector, exactly as the engine runs it.
  *
  * - CPU per camera at 5 fps: the decoder's ffmpeg (from /proc), plus the
@@ -148,7 +148,7 @@ export async function benchDetectionMotion(opts: { quick?: boolean } = {}): Prom
 
   return [
     { group: GROUP, name: 'motion CPU per camera at 5 fps (decode + detector)', value: total, unit: '% core', target: '≤ 2', pass: total <= 2, note: `640x360 15 fps H.264 sub stream, ${fpsSeen.toFixed(1)} frames/s analysed` },
-    { group: GROUP, name: 'decoder (ffmpeg → rgb24 640x360 at 5 fps)', value: decodeCpu, unit: '% core' },
+    { group: GROUP, name: 'decoder (ffmpeg → yuv420p 640x360 at 5 fps)', value: decodeCpu, unit: '% core' },
     { group: GROUP, name: 'detector', value: detectorCpu, unit: '% core', note: `${((detectorMs - detector0) / Math.max(1, framesMeasured)).toFixed(2)} ms/frame` },
     { group: GROUP, name: 'engine side (hub, frame pipe, detector)', value: engineCpu, unit: '% core', note: 'upper bound: includes the clip player' },
     { group: GROUP, name: 'frames dropped (consumer busy)', value: stats.droppedBusy, unit: 'frames', target: '0', pass: stats.droppedBusy === 0 },

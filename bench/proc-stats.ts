@@ -7,11 +7,17 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
+/**
+ * A process's CPU ticks: its own (utime + stime) plus those of its children
+ * that already ended (cutime + cstime). Without the latter, short-lived
+ * children — a thumbnail's ffmpeg, a snapshot — would never be charged: they
+ * are born and gone between two samples.
+ */
 function stat(pid: number): { ppid: number; ticks: number } | null {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
   } catch {
     return null;
   }
@@ -67,10 +73,14 @@ export function sampleTree(roots: number[]): TreeSample {
   return { seconds: performance.now() / 1000, ticksByPid, rss };
 }
 
-/** CPU used between two samples, in % of one core (processes present in both). */
+/**
+ * CPU used between two samples, in % of one core: what every process of the
+ * tree used meanwhile, a process started in between counted from its start,
+ * one that ended through its parent's count of ended children.
+ */
 export function cpuPercent(a: TreeSample, b: TreeSample): number {
   let ticks = 0;
-  for (const [pid, t] of b.ticksByPid) ticks += t - (a.ticksByPid.get(pid) ?? t);
+  for (const [pid, t] of b.ticksByPid) ticks += t - (a.ticksByPid.get(pid) ?? 0);
   return (100 * ticks) / CLK_TCK / (b.seconds - a.seconds);
 }
 

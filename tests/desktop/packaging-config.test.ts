@@ -13,6 +13,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
 type Config = Record<string, any>;
 let config: Config;
+const pkg = require(join(ROOT, 'package.json')) as { scripts: Record<string, string> };
 
 beforeAll(async () => {
   const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config.js');
@@ -51,9 +52,12 @@ describe('electron-builder.yml', () => {
     expect(config.asarUnpack).toContain('**/*.node');
   });
 
-  it('ships only the bundles', () => {
+  it('ships only the bundles and the converted detection model, unpacked', () => {
     const patterns: string[] = config.files.flatMap((f: string | { filter: string[] }) => (typeof f === 'string' ? [f] : f.filter));
-    expect(patterns.filter((f) => !f.startsWith('!'))).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/tray/**', 'resources/icon.png', 'package.json']);
+    expect(patterns.filter((f) => !f.startsWith('!'))).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/tray/**', 'resources/icon.png', 'out/models/**', 'package.json']);
+    // onnxruntime opens the model by path, so it must sit outside the asar; the build makes it first.
+    expect(config.asarUnpack).toContain('out/models/**');
+    expect(pkg.scripts.dist).toMatch(/^npm run build:model && /);
   });
 
   it('takes the installers\' icons from resources/build/, and they exist', () => {

@@ -157,7 +157,7 @@ describe('live view in Chromium', () => {
     await waitFor(async () => (await readTiles(rig.page)).every((t) => t.state !== 'live'), { timeoutMs: 20_000, what: 'every tile to leave live' });
     await sleep(2000);
     await rig.sims.restoreAll();
-    await tilesLive(9, 'nine live tiles after the return', 45_000);
+    await tilesLive(9, 'nine live tiles after the return', 60_000);
     await expectMoving(rig.cameraIds, 1);
     await expectOwnColours('after all returned');
     expect(await rig.page.evaluate(() => window.kwNoReload)).toBe(1);

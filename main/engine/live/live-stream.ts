@@ -99,7 +99,6 @@ export class LiveStream {
   private readonly entries = new Map<LiveViewer, Entry>();
   private fragments = 0;
   private droppedViewers = 0;
-  private videoTrackId: number | null = null;
   private initInfo: InitInfo | null = null;
 
   constructor(
@@ -129,7 +128,6 @@ export class LiveStream {
   publishInit(init: Buffer, info: InitInfo): void {
     this.init = init;
     this.initInfo = info;
-    this.videoTrackId = info.video?.trackId ?? null;
     this.description = this.describe(info);
     this.clearGop();
     for (const entry of this.entries.values()) {

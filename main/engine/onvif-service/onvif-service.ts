@@ -9,7 +9,7 @@
  * the handlers after the camera service); stop() unsubscribes everything.
  */
 import type { z } from 'zod';
-import type { CameraEventRecord, EventsQuery, OnvifCameraDetails, SnapshotImage } from '../../../preload/api.ts';
+import type { EventsQuery, OnvifCameraDetails, SnapshotImage } from '../../../preload/api.ts';
 import type { CameraService } from '../cameras/camera-service.ts';
 import type { Clock } from '../clock.ts';
 import type { CameraOpener } from '../ingest/opener.ts';

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import type { Db } from './database.ts';
 import { FOLDER_MODE } from './disk.ts';
 import type { SegmentFiles, ServedFile } from './segment-files.ts';
+import type { EventRecord } from './onvif-index.ts';
 
 export interface BoxJson {
   x: number;
@@ -22,14 +23,7 @@ export interface BoxJson {
 export type EventOrigin = 'onvif' | 'detection';
 
 /** An event row with every column (ONVIF and detection alike). */
-export interface FullEventRecord {
-  id: number;
-  cameraId: number;
-  kind: string;
-  start: number;
-  end: number | null;
-  source: string;
-  topic: string;
+export interface FullEventRecord extends EventRecord {
   origin: EventOrigin;
   label: string | null;
   score: number | null;

@@ -7,11 +7,11 @@ import { useState } from 'react';
 import type { AddedCamera, ApiError, OnvifProbe } from '../../../preload/api.ts';
 import { api } from '../api/index.ts';
 import { FormError, TextField } from '../forms/Field.tsx';
-import { clockOffsetText, profileLabel } from './find-model.ts';
+import { profileLabel } from './find-model.ts';
 import type { Login } from './LoginStep.tsx';
 import type { PickedDevice } from './ScanStep.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
-import { DeviceFactRows } from './DeviceFacts.tsx';
+import { ClockFactRow, DeviceFactRows } from './DeviceFacts.tsx';
 
 export function ConfirmStep({ device, probe, login, onBack, onAdded }: {
   device: PickedDevice;
@@ -26,7 +26,6 @@ export function ConfirmStep({ device, probe, login, onBack, onAdded }: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const recordable = probe.profiles.filter((p) => probe.recordableProfiles.includes(p.token));
-  const clock = clockOffsetText(probe.clockOffsetMs);
   const form = useFocusOnMount<HTMLFormElement>();
 
   const submit = async (e: React.FormEvent) => {
@@ -74,12 +73,7 @@ export function ConfirmStep({ device, probe, login, onBack, onAdded }: {
             <span className={`kwo-tag${probe.ptz ? ' kwo-tag--ok' : ''}`}>{probe.ptz ? 'pan / tilt / zoom' : 'fixed view'}</span>
             {probe.events && <span className="kwo-tag kwo-tag--ok">motion events</span>}
           </dd>
-          {clock && (
-            <>
-              <dt>Clock</dt>
-              <dd>{clock} — compensated</dd>
-            </>
-          )}
+          <ClockFactRow offsetMs={probe.clockOffsetMs} />
         </dl>
       </div>
 

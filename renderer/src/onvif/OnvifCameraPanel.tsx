@@ -7,10 +7,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Camera, OnvifCameraDetails, SnapshotImage } from '../../../preload/api.ts';
 import { api } from '../api/index.ts';
 import { FormError } from '../forms/Field.tsx';
-import { clockOffsetText, hostPort, profileLabel } from './find-model.ts';
+import { hostPort, profileLabel } from './find-model.ts';
 import { PtzPad } from './PtzPad.tsx';
 import './onvif.css';
-import { DeviceFactRows } from './DeviceFacts.tsx';
+import { ClockFactRow, DeviceFactRows } from './DeviceFacts.tsx';
 
 export function OnvifCameraPanel({ camera }: { camera: Camera }): React.JSX.Element {
   const [details, setDetails] = useState<OnvifCameraDetails | null>(null);
@@ -80,7 +80,6 @@ export function OnvifCameraPanel({ camera }: { camera: Camera }): React.JSX.Elem
 }
 
 function DeviceFacts({ details }: { details: OnvifCameraDetails }): React.JSX.Element {
-  const clock = clockOffsetText(details.clockOffsetMs);
   const events = details.events;
   return (
     <dl className="kwo-facts">
@@ -98,12 +97,7 @@ function DeviceFacts({ details }: { details: OnvifCameraDetails }): React.JSX.El
         )}
         {events.lastError && <small className="kwo-muted kwo-block">{events.lastError}</small>}
       </dd>
-      {clock && (
-        <>
-          <dt>Clock</dt>
-          <dd>{clock} — compensated</dd>
-        </>
-      )}
+      <ClockFactRow offsetMs={details.clockOffsetMs} />
     </dl>
   );
 }

@@ -52,7 +52,7 @@ export function CamerasPage(): React.JSX.Element {
   const detecting = open?.kind === 'detection' ? byId(open.id) : null;
 
   return (
-    <div className="kwc-page">
+    <div className="kw-page kwc-page">
       <header className="kwc-head">
         <div>
           <h1 className="kwc-title">Cameras</h1>

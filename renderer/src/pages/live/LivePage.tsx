@@ -227,17 +227,17 @@ export function LivePage({ route }: { route: Route }): React.JSX.Element {
   const hasCameras = list.length > 0;
   return (
     <div className={`kwl-page${fullscreen.active ? ' is-fullscreen' : ''}`} ref={pageRef}>
-      <header className="kwl-bar">
+      <header className="kw-pagebar kwl-bar">
         {maximised ? (
           <>
             <button type="button" className="kw-btn" onClick={backToGrid} title="Back to the grid (Esc)" data-testid="live-back">
               <BackIcon size={16} /> All cameras
             </button>
-            <h1 className="kwl-bar__title">{maximised.name}</h1>
+            <h1 className="kw-pagebar__title kwl-bar__title">{maximised.name}</h1>
           </>
         ) : (
           <>
-            <h1 className="kwl-bar__title">Live</h1>
+            <h1 className="kw-pagebar__title kwl-bar__title">Live</h1>
             {hasCameras && <span className="kwl-bar__count">{list.length === 1 ? '1 camera' : `${list.length} cameras`}</span>}
           </>
         )}

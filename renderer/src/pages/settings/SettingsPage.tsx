@@ -21,7 +21,7 @@ export function SettingsPage(): React.JSX.Element {
   const problem = status.value?.storage.problem ?? null;
 
   return (
-    <div className="kws-page">
+    <div className="kw-page kws-page">
       <header className="kws-head">
         <h1 className="kws-title">Settings</h1>
         <p className="kws-subtitle">Storage, retention and recording for every camera on this machine.</p>

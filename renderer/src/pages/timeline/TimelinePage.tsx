@@ -238,8 +238,8 @@ export function TimelinePage(): React.JSX.Element {
 
   return (
     <div className="kwt-page" data-testid="timeline-page" data-playhead={Math.round(snap.playhead)} data-playing={snap.playing} data-rate={snap.rate} data-at-end={snap.atEnd}>
-      <header className="kwt-bar">
-        <h1 className="kwt-bar__title">Timeline</h1>
+      <header className="kw-pagebar kwt-bar">
+        <h1 className="kw-pagebar__title kwt-bar__title">Timeline</h1>
         <div className="kwt-chips" role="group" aria-label="Cameras shown">
           {all.map((c) => (
             <button key={c.id} type="button" className={`kwt-chip${selected.includes(c.id) ? ' is-on' : ''}`} aria-pressed={selected.includes(c.id)} onClick={() => toggleCamera(c.id)}>

@@ -60,7 +60,6 @@ export class PlaybackController {
   private leader: CameraFeed | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private listeners = new Set<(s: PlaybackSnapshot) => void>();
-  private lastTick = performance.now();
   private lookingForNext = false;
   private leaderClock = { t: -1, since: 0 };
   /** Media time each follower was last told to show while paused (avoids re-seeking every tick). */
@@ -135,7 +134,6 @@ export class PlaybackController {
     this.playing = true;
     this.atEnd = false;
     this.parked.clear();
-    this.lastTick = performance.now();
     this.tick();
   }
 
@@ -202,8 +200,6 @@ export class PlaybackController {
   }
 
   private tick(): void {
-    const now = performance.now();
-    this.lastTick = now;
     const feeds = [...this.feeds.values()];
     if (!feeds.length) return this.emit();
 
