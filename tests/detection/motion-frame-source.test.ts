@@ -95,15 +95,17 @@ function setup(extra: Partial<FrameSourceOptions> = {}, kinds?: ('main' | 'sub')
   return { feed, runner, frames, restarts, source: source!, advance: (ms: number) => (now += ms) };
 }
 
-const FRAME = 64 * 36 * 3;
+/** One 64×36 yuv420p frame: the Y plane, then quarter-size U and V. */
+const FRAME = 64 * 36 + 2 * 32 * 18;
 
 describe('detection decoder arguments', () => {
-  it('decodes fMP4 from stdin to raw rgb24 on stdout at the detection rate and size', () => {
+  it('decodes fMP4 from stdin to raw yuv420p on stdout at the detection rate and size', () => {
     const args = frameDecoderArgs({ fps: 5, size: { width: 640, height: 360 } });
     const joined = args.join(' ');
     expect(joined).toContain('-f mp4 -i pipe:0');
     expect(joined).toContain('-vf fps=5,scale=640:360:flags=area');
-    expect(joined).toMatch(/-pix_fmt rgb24 -f rawvideo pipe:1$/);
+    expect(joined).toMatch(/-pix_fmt yuv420p -f rawvideo pipe:1$/);
+    expect(frameDecoderArgs({ fps: 5, size: { width: 64, height: 36 }, format: 'rgb24' }).join(' ')).toMatch(/-pix_fmt rgb24 -f rawvideo pipe:1$/);
     expect(joined).not.toContain('nobuffer');
     expect(() => frameDecoderArgs({ fps: 0, size: { width: 2, height: 2 } })).toThrow();
   });
@@ -185,22 +187,31 @@ describe('detection frame source', () => {
     const raw = new Uint8Array(FRAME * 2.5).map((_, i) => i % 251);
     runner.last.emitOutput(raw.subarray(0, 1000));
     runner.last.emitOutput(raw.subarray(1000, FRAME + 7));
-    runner.last.emitOutput(raw.subarray(FRAME + 7));
-    expect(frames).toHaveLength(2);
+    expect(frames).toHaveLength(1);
     expect(frames[0].width).toBe(64);
     expect(frames[0].height).toBe(36);
     expect(Buffer.from(frames[0].data).equals(Buffer.from(raw.subarray(0, FRAME)))).toBe(true);
+    runner.last.emitOutput(raw.subarray(FRAME + 7));
+    expect(frames).toHaveLength(2);
     expect(Buffer.from(frames[1].data).equals(Buffer.from(raw.subarray(FRAME, 2 * FRAME)))).toBe(true);
     expect(frames[1].at).toBeGreaterThan(frames[0].at);
-    expect(frames[0].data).not.toBe(frames[1].data); // the consumer keeps its buffers
+    expect(frames[0].data).not.toBe(frames[1].data); // two buffers take turns
+    // The third frame refills the first frame's buffer (its consumer returned long ago), not a new one.
+    runner.last.emitOutput(raw.subarray(0, FRAME / 2));
+    expect(frames).toHaveLength(3);
+    expect(frames[2].data).toBe(frames[0].data);
+    const third = Buffer.concat([raw.subarray(2 * FRAME), raw.subarray(0, FRAME / 2)]);
+    expect(Buffer.from(frames[2].data).equals(third)).toBe(true);
   });
 
   it('drops frames while the consumer is busy, and counts them', async () => {
     let release: () => void = () => undefined;
     const seen: number[] = [];
+    const held: Uint8Array[] = [];
     const { feed, runner, source } = setup({
       onFrame: (f) => {
         seen.push(f.data[0]);
+        held.push(f.data);
         return new Promise<void>((r) => (release = r));
       },
     });
@@ -208,6 +219,7 @@ describe('detection frame source', () => {
     for (let i = 0; i < 4; i++) runner.last.emitOutput(new Uint8Array(FRAME).fill(i));
     expect(seen).toEqual([0]);
     expect(source.stats()).toMatchObject({ decoded: 4, delivered: 1, droppedBusy: 3 });
+    expect(held[0].every((v) => v === 0)).toBe(true); // the busy consumer's buffer was not refilled by the dropped frames
     release();
     await waitFor(() => {
       runner.last.emitOutput(new Uint8Array(FRAME).fill(9));
@@ -244,9 +256,9 @@ describe('detection frame source', () => {
     expect(runner.spawned[1].args.join(' ')).toContain('scale=32:18');
     expect(restarts).toEqual(['new-run', 'new-run']);
     // The half frame of the old run is not glued to the new run's output.
-    runner.last.emitOutput(new Uint8Array(32 * 18 * 3).fill(5));
+    runner.last.emitOutput(new Uint8Array(32 * 18 + 2 * 16 * 9).fill(5));
     expect(frames).toHaveLength(1);
-    expect(frames[0]).toMatchObject({ width: 32, height: 18 });
+    expect(frames[0]).toMatchObject({ width: 32, height: 18, format: 'yuv420p' });
     expect(frames[0].data[0]).toBe(5);
   });
 

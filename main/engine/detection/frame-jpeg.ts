@@ -1,17 +1,18 @@
 /**
- * One decoded frame (rgb24) to a JPEG, by ffmpeg: raw pixels on stdin, the
+ * One decoded frame (rgb24 or yuv420p, handed over as it is) to a JPEG, by ffmpeg: raw pixels on stdin, the
  * JPEG on stdout. Argument array, no shell, low priority, with a deadline.
  * Used for review thumbnails and MQTT snapshots, at most a few per minute.
  */
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
-import type { RgbFrame } from './types.ts';
+import { formatOf, frameBytes } from './frame-format.ts';
+import type { FrameFormat, RgbFrame } from './types.ts';
 
-export function frameJpegArgs(width: number, height: number, outWidth: number): string[] {
+export function frameJpegArgs(width: number, height: number, outWidth: number, format: FrameFormat = 'rgb24'): string[] {
   return [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
     '-threads', '1',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', format, '-s', `${width}x${height}`, '-i', 'pipe:0',
     '-frames:v', '1',
     '-vf', `scale=${Math.min(outWidth, width)}:-2:flags=bilinear`,
     '-q:v', '4',
@@ -20,10 +21,11 @@ export function frameJpegArgs(width: number, height: number, outWidth: number): 
 }
 
 export function encodeFrameJpeg(ffmpegPath: string, frame: RgbFrame, opts: { width?: number; timeoutMs?: number } = {}): Promise<Buffer> {
-  const expected = frame.width * frame.height * 3;
+  const format = formatOf(frame);
+  const expected = frameBytes(frame.width, frame.height, format);
   if (frame.data.length < expected) return Promise.reject(new Error(`frame has ${frame.data.length} bytes, expected ${expected}`));
   return new Promise((resolve, reject) => {
-    const proc = spawn(ffmpegPath, frameJpegArgs(frame.width, frame.height, opts.width ?? 640), { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
+    const proc = spawn(ffmpegPath, frameJpegArgs(frame.width, frame.height, opts.width ?? 640, format), { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true });
     try {
       if (proc.pid) setPriority(proc.pid, 10);
     } catch {

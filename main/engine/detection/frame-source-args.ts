@@ -3,10 +3,15 @@
  * are tested directly (frame-source.ts runs them).
  *
  * One ffmpeg per camera run: the live feed's fragmented MP4 on stdin, raw
- * rgb24 frames at the detection rate on stdout, scaled so the longer side is
- * at most `maxSide` (objects need more pixels than motion; the motion
- * detector shrinks further itself).
+ * frames at the detection rate on stdout, scaled so the longer side is at
+ * most `maxSide` (objects need more pixels than motion; the motion detector
+ * shrinks further itself).
+ *
+ * The frames are yuv420p, the cameras' own layout: ffmpeg converts no
+ * colours, half the bytes of rgb24 cross the pipe, and motion reads the Y
+ * plane as its grey picture (frame-format.ts converts what needs colour).
  */
+import type { FrameFormat } from './types.ts';
 
 export interface DecodeSize {
   width: number;
@@ -30,6 +35,8 @@ export interface DecoderArgsOptions {
    * CPU on cameras that send B-frames, no change on those that do not.
    */
   cheapDecode?: boolean;
+  /** Output layout; default yuv420p. */
+  format?: FrameFormat;
 }
 
 export function frameDecoderArgs(o: DecoderArgsOptions): string[] {
@@ -59,7 +66,7 @@ export function frameDecoderArgs(o: DecoderArgsOptions): string[] {
     '-vf', `fps=${o.fps},scale=${width}:${height}:flags=area,setsar=1`,
     // The fps filter already made the rate constant: frame k is k/fps after the first.
     '-fps_mode', 'passthrough',
-    '-pix_fmt', 'rgb24',
+    '-pix_fmt', o.format ?? 'yuv420p',
     '-f', 'rawvideo',
     'pipe:1',
   ];

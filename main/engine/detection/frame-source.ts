@@ -15,8 +15,8 @@
  *
  * - It is a LiveViewer of the camera's sub stream (the main stream when it
  *   has none): the recorder's fMP4 fragments are piped into one ffmpeg
- *   (frame-source-args.ts) whose stdout is raw rgb24 at the detection rate,
- *   longer side ≤ 640 px.
+ *   (frame-source-args.ts) whose stdout is raw yuv420p at the detection
+ *   rate, longer side ≤ 640 px (frames carry `format: 'yuv420p'`).
  * - Frame times: see frame-source-clock.ts (the fragments' media times mapped
  *   to the wall clock; the arrival time when that is unknown).
  * - Never waits: fragments are written to ffmpeg's stdin without waiting; when
@@ -28,8 +28,10 @@
  * - A new init (camera reconnect, new recorder run) restarts ffmpeg: its MP4
  *   demuxer reads one moov per input. A crashed ffmpeg is restarted at the
  *   next keyframe, waiting longer after each crash in a row.
- * - Frames handed to `onFrame` are the consumer's: their buffer is never
- *   reused.
+ * - A frame's buffer is the consumer's until `onFrame` returns (or, when it
+ *   returns a promise, until that settles); after that the source refills
+ *   it (two buffers take turns: a new 345 KB buffer per frame was most of
+ *   the engine's garbage collection). Copy what you keep.
  */
 import type { ChildProcess } from 'node:child_process';
 import { nodeProcessRunner } from '../ingest/process-runner.ts';
@@ -40,7 +42,8 @@ import type { DropReason, LiveViewer, StreamDescription } from '../live/live-str
 import { readBoxHeader } from '../mp4/boxes.ts';
 import { parseMoof, videoRun } from '../mp4/fragment.ts';
 import { parseInit, type InitInfo } from '../mp4/init.ts';
-import type { RgbFrame } from './types.ts';
+import { frameBytes } from './frame-format.ts';
+import type { FrameFormat, RgbFrame } from './types.ts';
 import { decodeSize, frameDecoderArgs, type DecodeSize } from './frame-source-args.ts';
 import { FrameClock } from './frame-source-clock.ts';
 
@@ -129,8 +132,10 @@ export interface FrameSource {
 }
 
 const DEFAULT_MAX_QUEUED = 1024 * 1024;
+/** The decoder's output layout (frame-source-args.ts). */
+const FORMAT: FrameFormat = 'yuv420p';
 
-/** A frame buffer: not zeroed (ffmpeg's output overwrites all of it) and not pooled (the consumer keeps it). */
+/** A frame buffer: not zeroed (ffmpeg's output overwrites all of it). */
 const newFrameBuffer = (bytes: number): Uint8Array => Buffer.allocUnsafeSlow(bytes);
 /** Fallback when the init segment does not tell the picture size. */
 const FALLBACK_SIZE = { width: 640, height: 360 };
@@ -155,6 +160,8 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
   private size: DecodeSize | null = null;
   /** The frame being filled from ffmpeg's stdout. */
   private pending: Uint8Array | null = null;
+  /** The buffer of the frame delivered last: filled next, once its consumer is done with it. */
+  private spare: Uint8Array | null = null;
   private filled = 0;
   private frameIndex = 0;
   private busy = false;
@@ -308,13 +315,14 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     this.kill();
     const size = this.size!;
     const ffmpeg = typeof this.o.ffmpegPath === 'function' ? this.o.ffmpegPath() : this.o.ffmpegPath;
-    const proc = this.runner.spawn(ffmpeg, frameDecoderArgs({ fps: this.o.fps, size }));
+    const proc = this.runner.spawn(ffmpeg, frameDecoderArgs({ fps: this.o.fps, size, format: FORMAT }));
     this.proc = proc;
     this.counters.decoderStarts++;
     this.clock.restart();
     this.frameIndex = 0;
     this.filled = 0;
-    this.pending = newFrameBuffer(size.width * size.height * 3);
+    this.pending = newFrameBuffer(frameBytes(size.width, size.height, FORMAT));
+    this.spare = null;
     this.stderrTail = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
       if (this.proc === proc) this.onOutput(chunk, size);
@@ -374,11 +382,14 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     // Strictly increasing, whatever the clock estimate does across restarts.
     const at = Math.max(this.clock.frameTime(index, now), this.lastAt + 1);
     this.lastAt = at;
-    this.pending = newFrameBuffer(data.length);
+    // While this frame is with the consumer, the other buffer fills; a frame that completes while the
+    // consumer is still busy is dropped above, so `data` is never overwritten before the consumer is done.
+    this.pending = this.spare ?? newFrameBuffer(data.length);
+    this.spare = data;
     this.counters.delivered++;
     let result: void | Promise<unknown>;
     try {
-      result = this.o.onFrame({ width: size.width, height: size.height, data, at });
+      result = this.o.onFrame({ width: size.width, height: size.height, data, format: FORMAT, at });
     } catch (err) {
       this.log.warn(`camera ${this.o.cameraId}: detection frame handler failed: ${(err as Error).message}`);
       return;

@@ -13,12 +13,21 @@ export type { ObjectLabel };
 /** A rectangle normalised to the frame: 0–1 on both axes, origin top-left. */
 export type Box = { x: number; y: number; w: number; h: number };
 
-/** One decoded frame. */
+/** Pixel layout of a frame: packed rgb24, or planar 4:2:0 (Y plane, then U, then V, each row-major). */
+export type FrameFormat = 'rgb24' | 'yuv420p';
+
+/**
+ * One decoded frame. The decoder's frames are yuv420p (cheaper to make and
+ * to move; motion reads the Y plane); pictures loaded in tests are rgb24.
+ * frame-format.ts converts.
+ */
 export interface RgbFrame {
   width: number;
   height: number;
-  /** rgb24, row-major, width × height × 3 bytes. */
+  /** Row-major pixels in `format`: rgb24 is width × height × 3 bytes, yuv420p width × height × 1.5. */
   data: Uint8Array;
+  /** Absent means rgb24. */
+  format?: FrameFormat;
   /** When the frame was captured (UTC ms). */
   at: number;
 }

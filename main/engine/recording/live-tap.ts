@@ -18,10 +18,12 @@ import { parseMoof, rebaseMoof } from '../mp4/fragment.ts';
 import type { InitInfo } from '../mp4/init.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import type { StreamKind } from '../storage/store.ts';
+import type { FileReader } from '../storage/disk.ts';
 import type { SegmentFiles } from '../storage/segment-files.ts';
 import type { LiveSink } from './pipeline.ts';
 
-const READ_CHUNK = 1 << 20;
+/** One read: several live fragments (100 ms each) fit; bytes read are copied out of it. */
+const READ_CHUNK = 64 * 1024;
 
 export class LiveTap {
   /** The segment file ffmpeg is writing now (relative name). */
@@ -30,8 +32,17 @@ export class LiveTap {
   private baseSeconds = 0;
   /** Change notification on the file being read: fragments are forwarded the moment ffmpeg flushes them, not at the next tick. */
   private unwatch: (() => void) | null = null;
+  /**
+   * The watch reported a write since the last tick: it works, so the tick
+   * need not poll (each poll is a file read). When it stays silent (no
+   * inotify, a lost watch, a stalled writer) every tick polls as before.
+   */
+  private changedSinceTick = false;
   private offset = 0;
   private reader: Mp4StreamReader | null = null;
+  /** The followed file, open while followed: a read per change, not an open, a read and a close. */
+  private handle: FileReader | null = null;
+  private scratch: Buffer | null = null;
   private lastInit: Buffer | null = null;
   private lastInitKey = '';
   private init: InitInfo | null = null;
@@ -92,6 +103,10 @@ export class LiveTap {
       this.reading = false;
       return;
     }
+    if (this.changedSinceTick && this.reader) {
+      this.changedSinceTick = false;
+      return;
+    }
     this.pull();
   }
 
@@ -124,21 +139,29 @@ export class LiveTap {
     const file = this.file!;
     const identity = await this.files.identity(file);
     if (!identity) return false; // not created yet
+    this.handle = await this.files.openReader(file);
     this.offset = 0;
     this.reader = new Mp4StreamReader({
       onInit: (init, info) => this.onInit(init, info),
       onFragment: (f) => this.onFragment(f.bytes, f.moofLength),
     });
     if (jumpToLatestKeyframe) await this.skipToLatestKeyframe(file, identity.size);
-    this.unwatch = this.files.watch(file, () => this.pull());
+    this.unwatch = this.files.watch(file, () => {
+      this.changedSinceTick = true;
+      this.pull();
+    });
     return true;
   }
 
   private closeFile(): void {
     this.unwatch?.();
     this.unwatch = null;
+    this.changedSinceTick = false;
     this.reader = null;
     this.offset = 0;
+    const handle = this.handle;
+    this.handle = null;
+    void handle?.close().catch(() => undefined);
   }
 
   /** Feeds the init segment, then continues from the last keyframe fragment already written. */
@@ -154,17 +177,25 @@ export class LiveTap {
     this.offset = lastKey ? lastKey.offset : index.init.length;
   }
 
+  /**
+   * Reads up to the end of the file. No stat per read: a short read is the
+   * end (the file only grows while the tap follows it), so following a
+   * camera costs one read per write notification.
+   */
   private async readAvailable(): Promise<void> {
-    const file = this.file;
-    if (!file || !this.reader) return;
-    const size = (await this.files.identity(file))?.size ?? 0;
-    while (this.reader && this.offset < size) {
-      const buf = await this.files.read(file, this.offset, Math.min(READ_CHUNK, size - this.offset));
-      if (buf.length === 0 || !this.reader) break;
-      this.offset += buf.length;
-      this.reader.push(buf); // throws on a torn or foreign file: enqueue() stops the tap
+    const handle = this.handle;
+    if (!handle || !this.reader) return;
+    this.scratch ??= Buffer.allocUnsafe(READ_CHUNK);
+    const scratch = this.scratch;
+    while (this.reader && this.handle === handle) {
+      const n = await handle.read(scratch, 0, READ_CHUNK, this.offset);
+      if (n === 0 || !this.reader || this.handle !== handle) break;
+      this.offset += n;
+      this.reader.push(Buffer.from(scratch.subarray(0, n))); // throws on a torn or foreign file: enqueue() stops the tap
+      if (n < READ_CHUNK) break;
     }
   }
+
   private onInit(init: Buffer, info: InitInfo): void {
     this.init = info;
     // Every segment file repeats the stream's init segment: announce it only

@@ -1,10 +1,16 @@
+import { frameBytes } from '../frame-format.ts';
+import type { FrameFormat } from '../types.ts';
+
 /**
- * rgb24 frame → small grey picture by area averaging (source pixels are
+ * Frame → small grey picture by area averaging (source pixels are
  * averaged per output pixel, so sensor noise averages out instead of aliasing
  * as with nearest neighbour). When the source is 3× or more the output, only
  * every `step`-th row and column is read — still several samples per output
  * pixel, at a fraction of the cost. The index maps are computed once per
  * size; a frame costs one pass and no allocation.
+ *
+ * Input: rgb24 (BT.601 luma computed here) or yuv420p, whose Y plane is the
+ * grey picture already (the decoder's frames: one byte read per sample).
  */
 export class GreyDownscaler {
   readonly width: number;
@@ -20,6 +26,7 @@ export class GreyDownscaler {
     readonly srcWidth: number,
     readonly srcHeight: number,
     targetHeight: number,
+    readonly format: FrameFormat = 'rgb24',
   ) {
     if (!(srcWidth > 0 && srcHeight > 0)) throw new Error(`bad frame size ${srcWidth}x${srcHeight}`);
     this.height = Math.max(1, Math.min(srcHeight, Math.round(targetHeight)));
@@ -40,18 +47,28 @@ export class GreyDownscaler {
     }
   }
 
-  /** Writes the grey picture (width × height bytes) into `out`. */
-  run(rgb: Uint8Array, out: Uint8Array): void {
+  /** Writes the grey picture (width × height bytes) of a frame in `format` into `out`. */
+  run(data: Uint8Array, out: Uint8Array): void {
     const { srcWidth, srcHeight, colOf, rowOf, sums, width, step } = this;
-    if (rgb.length < srcWidth * srcHeight * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${srcWidth * srcHeight * 3}`);
+    const need = frameBytes(srcWidth, srcHeight, this.format);
+    if (data.length < need) throw new Error(`frame has ${data.length} bytes, expected ${need}`);
     sums.fill(0);
-    const stride = 3 * step;
-    for (let y = 0; y < srcHeight; y += step) {
-      const rowBase = rowOf[y] * width;
-      let p = y * srcWidth * 3;
-      for (let x = 0; x < srcWidth; x += step, p += stride) {
-        // ITU-R BT.601 luma in 8-bit fixed point.
-        sums[rowBase + colOf[x]] += (rgb[p] * 77 + rgb[p + 1] * 150 + rgb[p + 2] * 29) >> 8;
+    if (this.format === 'rgb24') {
+      const stride = 3 * step;
+      for (let y = 0; y < srcHeight; y += step) {
+        const rowBase = rowOf[y] * width;
+        let p = y * srcWidth * 3;
+        for (let x = 0; x < srcWidth; x += step, p += stride) {
+          // ITU-R BT.601 luma in 8-bit fixed point.
+          sums[rowBase + colOf[x]] += (data[p] * 77 + data[p + 1] * 150 + data[p + 2] * 29) >> 8;
+        }
+      }
+    } else {
+      // yuv420p: the Y plane comes first.
+      for (let y = 0; y < srcHeight; y += step) {
+        const rowBase = rowOf[y] * width;
+        let p = y * srcWidth;
+        for (let x = 0; x < srcWidth; x += step, p += step) sums[rowBase + colOf[x]] += data[p];
       }
     }
     const inv = this.inverseCount;

@@ -19,7 +19,8 @@
  * Every buffer is allocated once per frame size; a frame allocates only its
  * result (and one small object per blob).
  */
-import type { Box, MotionFrameResult, RgbFrame } from '../types.ts';
+import { formatOf } from '../frame-format.ts';
+import type { Box, FrameFormat, MotionFrameResult, RgbFrame } from '../types.ts';
 import { clampSensitivity, DEFAULT_MOTION_CONFIG, DEFAULT_TUNING, minAreaFor, thresholdFor, type MotionConfig, type MotionTuning } from './config.ts';
 import { BlobFinder } from './components.ts';
 import { ContrastStretch } from './contrast.ts';
@@ -103,9 +104,10 @@ class Layout {
   constructor(
     readonly srcWidth: number,
     readonly srcHeight: number,
+    readonly format: FrameFormat,
     tuning: MotionTuning,
   ) {
-    this.downscaler = new GreyDownscaler(srcWidth, srcHeight, tuning.frameHeight);
+    this.downscaler = new GreyDownscaler(srcWidth, srcHeight, tuning.frameHeight, format);
     const w = (this.w = this.downscaler.width);
     const h = (this.h = this.downscaler.height);
     const n = (this.n = w * h);
@@ -199,7 +201,7 @@ export class MotionDetector {
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
     this.contrast = new ContrastStretch(this.tuning.contrastHistory, this.tuning.lowPercentile, this.tuning.highPercentile);
     this.activity = new MotionActivity(this.timing());
-    if (size) this.relayout(size.width, size.height);
+    if (size) this.relayout(size.width, size.height, 'yuv420p'); // the decoder's layout; an rgb24 first frame re-lays out
   }
 
   /** Relearn the background from the next frame (decoder restarted, ONVIF day/night switch, PTZ move). */
@@ -242,9 +244,13 @@ export class MotionDetector {
     const at = frame.at;
     this.counters.frames++;
     this.trackInterval(at);
+    const format = formatOf(frame);
     if (!this.layout || this.layout.srcWidth !== frame.width || this.layout.srcHeight !== frame.height) {
       if (this.layout) this.reset('size');
-      this.relayout(frame.width, frame.height);
+      this.relayout(frame.width, frame.height, format);
+    } else if (this.layout.format !== format) {
+      // Same picture, other layout (grey levels differ slightly between rgb and Y): relearn (unless a reset is pending anyway).
+      this.relayout(frame.width, frame.height, format);
     }
     const L = this.layout!;
     L.downscaler.run(frame.data, L.grey);
@@ -497,8 +503,8 @@ export class MotionDetector {
 
   // ---------------------------------------------------------------- bookkeeping
 
-  private relayout(width: number, height: number): void {
-    this.layout = new Layout(width, height, this.tuning);
+  private relayout(width: number, height: number, format: FrameFormat): void {
+    this.layout = new Layout(width, height, format, this.tuning);
     this.layout.paint(this.config);
     this.computeMinAreas();
     this.contrast.clear();

@@ -17,6 +17,7 @@
  * measured on the darknet pictures, that beats RGB or 0–1 input
  * (docs/detection-model.md).
  */
+import { checkFrame, rgbOfRect } from '../frame-format.ts';
 import type { RgbFrame } from '../types.ts';
 
 /** A rectangle in source pixels. */
@@ -64,14 +65,15 @@ export interface Crop {
   originY: number;
 }
 
-/** Copies `rect` (clamped) out of the frame, row by row: the only pre-processing done on the caller's thread. */
+/**
+ * Copies `rect` (clamped) out of the frame as rgb24 (a row copy, or the
+ * region's yuv420p → rgb conversion: only the searched pixels are
+ * converted): the only pre-processing done on the caller's thread.
+ */
 export function cropRegion(frame: RgbFrame, rect: PixelRect): Crop {
-  const { width, height, data } = frame;
-  if (data.length < width * height * 3) throw new Error(`frame data is ${data.length} bytes, ${width}×${height} rgb24 needs ${width * height * 3}`);
-  const r = clampRect(rect, width, height);
-  const out = new Uint8Array(r.w * r.h * 3);
-  for (let y = 0; y < r.h; y++) out.set(data.subarray(((r.y + y) * width + r.x) * 3, ((r.y + y) * width + r.x + r.w) * 3), y * r.w * 3);
-  return { data: out, width: r.w, height: r.h, originX: r.x, originY: r.y };
+  checkFrame(frame);
+  const r = clampRect(rect, frame.width, frame.height);
+  return { data: rgbOfRect(frame, r.x, r.y, r.w, r.h), width: r.w, height: r.h, originX: r.x, originY: r.y };
 }
 
 /** Source pixels per model pixel for a crop of w × h. */

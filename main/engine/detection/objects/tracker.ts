@@ -62,20 +62,14 @@ export interface TrackerUpdate {
   stationary: TrackedObject[];
 }
 
-interface Track {
-  id: number;
-  label: ObjectLabel;
-  score: number;
-  box: Box;
-  firstSeen: number;
-  lastSeen: number;
+/** What the tracker keeps of an object beyond what it reports. */
+interface Track extends Omit<TrackedObject, 'zones'> {
   /** Centre velocity, frame fractions per ms. */
   vx: number;
   vy: number;
   hits: number;
   misses: number;
   confirmed: boolean;
-  stationary: boolean;
   /** Where the object settled, and since when. */
   anchorX: number;
   anchorY: number;
