@@ -34,7 +34,7 @@
  *   the engine's garbage collection). Copy what you keep.
  */
 import type { ChildProcess } from 'node:child_process';
-import { nodeProcessRunner } from '../ingest/process-runner.ts';
+import { killFed, nodeProcessRunner, writeStdin } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
 import type { StreamKind } from '../storage/store.ts';
 import type { LivePlan, LiveSubscription } from '../live/live-hub.ts';
@@ -442,15 +442,12 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
   }
 
   private write(bytes: Buffer): void {
-    const stdin = this.proc?.stdin;
-    if (stdin && !stdin.destroyed && stdin.writable) stdin.write(bytes);
+    writeStdin(this.proc, bytes);
   }
 
   private kill(): void {
     const proc = this.proc;
     this.proc = null;
-    if (!proc) return;
-    proc.stdin?.destroy();
-    proc.kill('SIGKILL');
+    killFed(proc);
   }
 }

@@ -134,3 +134,16 @@ export function createProcessRunner(opts: { parentDeath?: ParentDeath } = {}): P
 }
 
 export const nodeProcessRunner = createProcessRunner();
+
+/** Hands bytes to a fed process (a decoder, a transcoder) unless its stdin is gone; never throws. */
+export function writeStdin(proc: ChildProcess | null, bytes: Buffer): void {
+  const stdin = proc?.stdin;
+  if (stdin && !stdin.destroyed && stdin.writable) stdin.write(bytes);
+}
+
+/** Ends a fed process at once: its stdin closed, the process killed. */
+export function killFed(proc: ChildProcess | null): void {
+  if (!proc) return;
+  proc.stdin?.destroy();
+  proc.kill('SIGKILL');
+}

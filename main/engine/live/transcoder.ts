@@ -10,7 +10,7 @@
  * never waits for it. The hub runs it only while someone watches.
  */
 import type { ChildProcess } from 'node:child_process';
-import { nodeProcessRunner } from '../ingest/process-runner.ts';
+import { killFed, nodeProcessRunner, writeStdin } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import { LiveStream, type DropReason, type LiveViewer, type StreamDescription } from './live-stream.ts';
@@ -207,15 +207,12 @@ export class Transcoder implements LiveViewer {
   }
 
   private write(bytes: Buffer): void {
-    const stdin = this.proc?.stdin;
-    if (stdin && !stdin.destroyed && stdin.writable) stdin.write(bytes);
+    writeStdin(this.proc, bytes);
   }
 
   private kill(): void {
     const proc = this.proc;
     this.proc = null;
-    if (!proc) return;
-    proc.stdin?.destroy();
-    proc.kill('SIGKILL');
+    killFed(proc);
   }
 }
