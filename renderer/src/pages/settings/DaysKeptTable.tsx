@@ -30,7 +30,9 @@ export function DaysKeptTable({ cameras, now }: { cameras: Camera[]; now: number
                 <th scope="col">Oldest</th>
                 <th scope="col" className="kws-num">Keeps</th>
                 <th scope="col">Age limit</th>
-                <th scope="col">Around events</th>
+                <th scope="col" title="How long footage around motion, objects and camera events is kept">
+                  Events
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -51,7 +53,7 @@ export function DaysKeptTable({ cameras, now }: { cameras: Camera[]; now: number
                         {c.storage.eventDaysKept ? <span className="kws-muted"> · keeps {formatSpanDays(c.storage.eventDaysKept)}</span> : null}
                       </>
                     ) : (
-                      <span className="kws-muted">as the rest</span>
+                      <span className="kws-muted">same</span>
                     )}
                   </td>
                 </tr>
