@@ -332,8 +332,20 @@ export class DetectionIndex {
 
   /** A review item's JPEG for serving (Range, ETag), or null when it has none. The name comes from the index, never from a client. */
   async reviewThumbnail(id: number): Promise<ServedFile | null> {
-    const row = this.db.prepare('SELECT thumbnail FROM review_items WHERE id = ?').get(id) as { thumbnail: string | null } | undefined;
-    return row?.thumbnail ? this.files.served(row.thumbnail, `review-${id}`, 'the review thumbnail') : null;
+    const current = () => (this.db.prepare('SELECT thumbnail FROM review_items WHERE id = ?').get(id) as { thumbnail: string | null } | undefined)?.thumbnail ?? null;
+    let rel = current();
+    for (let attempt = 0; rel; attempt++) {
+      try {
+        return await this.files.served(rel, `review-${id}`, 'the review thumbnail');
+      } catch (err) {
+        // A better picture replaced this one meanwhile (its file is unlinked once
+        // the row names the new one): serve the new one. Gone for real: say so.
+        const now = current();
+        if (attempt >= 2 || !now || now === rel) throw err;
+        rel = now;
+      }
+    }
+    return null;
   }
 
   /**
