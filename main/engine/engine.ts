@@ -226,8 +226,9 @@ export class Engine extends EventEmitter {
     // keep writing beside the ones started below.
     this.recorderProcesses.sweep();
     const exportsDir = join(this.dataDir, 'exports');
-    tightenTopFolders([this.dataDir, this.store.recordingsRoot, exportsDir]);
-    void tightenTree(this.dataDir).then((n) => n && this.log.info(`data folder: made ${n} older file(s) and folder(s) private`));
+    if (tightenTopFolders([this.dataDir, this.store.recordingsRoot, exportsDir])) {
+      void tightenTree(this.dataDir).then((n) => n && this.log.info(`data folder: made ${n} older file(s) and folder(s) private`));
+    }
     this.ready = this.startRecording();
     this.exports.start();
     this.onvif.start();

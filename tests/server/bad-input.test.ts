@@ -8,6 +8,8 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHeadless, type Headless } from '../../main/headless.ts';
+import { httpRoutes } from '../../preload/http-routes.ts';
+import { rawRoutes } from '../../preload/raw-routes.ts';
 import { nodeProcessRunner, type ProcessRunner } from '../../main/engine/ingest/process-runner.ts';
 import { MemorySink } from '../../main/engine/log.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -74,6 +76,32 @@ describe('the API refuses bad input clearly', () => {
     expect((await send('GET', '/api/cameras', { token: 'x'.repeat(32) })).status).toBe(401);
     expect((await send('GET', `/api/cameras?token=${app.token}`, { token: null })).status).toBe(200);
     expect((await send('GET', '/', { token: null })).status).toBe(401);
+  });
+
+  it('refuses every route of both route tables without the token, new ones included', async () => {
+    const path = (pattern: string) => pattern.replace(':id', '1').replace(':stream', 'main').replace(':file', 'manifest.json');
+    for (const route of httpRoutes) {
+      const r = await send(route.method, path(route.path), { token: null, body: route.method === 'GET' || route.method === 'DELETE' ? undefined : '{}' });
+      expect(r.status, `${route.method} ${route.path}`).toBe(401);
+    }
+    for (const route of rawRoutes.filter((r) => r.kind === 'get')) {
+      expect((await send('GET', path(route.path), { token: null })).status, route.path).toBe(401);
+    }
+    for (const route of rawRoutes.filter((r) => r.kind === 'websocket')) {
+      const status = await new Promise<number>((resolve) => {
+        const req = request({
+          host: '127.0.0.1',
+          port: app.port,
+          path: path(route.path),
+          headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        });
+        req.on('response', (res) => resolve(res.statusCode ?? 0));
+        req.on('upgrade', (_res, socket) => (socket.destroy(), resolve(101)));
+        req.on('error', () => resolve(0));
+        req.end();
+      });
+      expect(status, route.path).toBe(401);
+    }
   });
 
   it('refuses foreign Host headers (DNS rebinding) and cross-origin writes', async () => {

@@ -160,13 +160,7 @@ export class LiveHub implements LiveSink {
     const plan = this.plan(cameraId, kind);
     if (!plan) return null;
     const stream = plan.transcode ? this.transcodeOf(cameraId, plan.source).output : this.feed(cameraId, plan.source);
-    stream.attach(viewer);
-    try {
-      this.deps.demand?.(cameraId, plan.source);
-    } catch {
-      // the recorder is stopping: the viewer gets the feed when it runs
-    }
-    return { plan, close: () => stream.detach(viewer) };
+    return this.attach(stream, viewer, plan);
   }
 
   /**
@@ -176,14 +170,18 @@ export class LiveHub implements LiveSink {
    */
   subscribeDirect(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null {
     if (this.stopped || !this.catalog(cameraId)?.some((s) => s.kind === kind)) return null;
-    const stream = this.feed(cameraId, kind);
+    return this.attach(this.feed(cameraId, kind), viewer, { cameraId, requested: kind, source: kind, transcode: false });
+  }
+
+  /** Attaches a viewer and wakes the stream's recorder, so the first frame does not wait for its next tick. */
+  private attach(stream: LiveStream, viewer: LiveViewer, plan: LivePlan): LiveSubscription {
     stream.attach(viewer);
     try {
-      this.deps.demand?.(cameraId, kind);
+      this.deps.demand?.(plan.cameraId, plan.source);
     } catch {
-      // the recorder is stopping: the consumer gets the feed when it runs
+      // the recorder is stopping: the viewer gets the feed when it runs
     }
-    return { plan: { cameraId, requested: kind, source: kind, transcode: false }, close: () => stream.detach(viewer) };
+    return { plan, close: () => stream.detach(viewer) };
   }
 
   stats(): LiveHubStats {

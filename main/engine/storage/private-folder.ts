@@ -7,8 +7,9 @@
  * ffmpeg child inherits too, so files that ffmpeg writes are covered without
  * a chmod per segment. Folders and files left by an older version are
  * tightened at start: the top folders at once (which alone already locks
- * everything below them), then every entry below in the background, without
- * holding up start-up or the event loop.
+ * everything below them), then — only when one of them was open — every
+ * entry below in the background, without holding up start-up or the event
+ * loop. Once this version has run, the walk is not needed again.
  *
  * On Windows POSIX modes mean little; the data folder's ACL (inherited from
  * the user's profile folder, where the app keeps its data) does this job.
@@ -27,14 +28,23 @@ export function usePrivateUmask(): void {
   process.umask(PRIVATE_UMASK);
 }
 
-/** Tightens the given top folders now (synchronously, a handful of chmods). */
-export function tightenTopFolders(folders: string[]): void {
-  if (process.platform === 'win32') return;
+/**
+ * Tightens the given top folders now (synchronously, a handful of chmods).
+ * Returns true when one was open: an older version made this folder, and
+ * what is below it may be open too (since this version, nothing is).
+ */
+export function tightenTopFolders(folders: string[]): boolean {
+  if (process.platform === 'win32') return false;
+  let wasOpen = false;
   for (const dir of folders) {
     if (!existsSync(dir)) continue;
     const mode = statSync(dir).mode & 0o777;
-    if (mode & 0o077) chmodSync(dir, FOLDER_MODE);
+    if (mode & 0o077) {
+      chmodSync(dir, FOLDER_MODE);
+      wasOpen = true;
+    }
   }
+  return wasOpen;
 }
 
 /**

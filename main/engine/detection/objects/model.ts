@@ -12,9 +12,10 @@
  *   See docs/detection-model.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { projectRoot } from '../../project-root.ts';
 import { COCO_LABELS, parseLabelFile } from './labels.ts';
 import type { InputSpec } from './preprocess.ts';
 
@@ -40,17 +41,6 @@ export interface ModelSpec {
 }
 
 const NANODET_INPUT: InputSpec = { size: 416, order: 'bgr', mean: [103.53, 116.28, 123.675], scale: [1 / 57.375, 1 / 57.12, 1 / 58.395] };
-
-/** The repository (or app) root: the nearest folder above this file with a package.json. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 /** Where the build puts the converted NanoDet (out/models/nanodet.onnx). */
 export function builtModelPath(): string {
@@ -78,7 +68,8 @@ export async function resolveModel(option: ModelOption = { kind: 'nanodet' }, mo
   }
   // Converted when missing or older than the weights; a packaged app has the built file and no
   // TF.js package, and uses it as is.
-  const converter = new URL('../../../../scripts/convert-model/index.mjs', import.meta.url);
+  // Found from the project root, not from this module: the built `keepwatch` command bundles this file elsewhere.
+  const converter = pathToFileURL(join(projectRoot(), 'scripts/convert-model/index.mjs'));
   const { conversionSource } = await import('../../../../scripts/convert-model/index.mjs');
   const path = modelDir ? join(modelDir, 'nanodet.onnx') : builtModelPath();
   const source = conversionSource(path);
