@@ -2,6 +2,7 @@
  * `keepwatch <command> [options]` — the headless recorder as one command:
  *
  *   keepwatch serve --data DIR [--port 8750] [--host 127.0.0.1] [--allowed-host NAME] [--ffmpeg PATH]
+ *                   [--lan [--lan-address A[,B]] [--lan-port 8443] [--lan-http-port 8080|off] [--lan-name NAME]]
  *   keepwatch demo [--data DIR] [--port N]
  *   keepwatch verify <export folder>
  *
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<unknown>> = {
 
 const USAGE = `usage: keepwatch <serve|demo|verify> [options]
   keepwatch serve --data DIR [--port 8750] [--host 127.0.0.1] [--allowed-host NAME[,NAME]] [--ffmpeg PATH]
+                 [--lan [--lan-address A[,B]] [--lan-port 8443] [--lan-http-port 8080|off] [--lan-name NAME[,NAME]]]
   keepwatch demo [--data DIR] [--port N] [--ffmpeg PATH]
   keepwatch verify <export folder>
   keepwatch --version

@@ -19,6 +19,9 @@ import { coreOperations } from './contract/core.ts';
 import { onvifOperations } from './contract/onvif.ts';
 import { timelineOperations } from './contract/timeline.ts';
 import { detectionOperations } from './contract/detection.ts';
+import { userOperations } from './contract/users.ts';
+import { lanOperations } from './contract/lan.ts';
+import { operationAccess, type Access } from './contract/access.ts';
 import type { Result } from './contract/results.ts';
 
 export * from './contract/primitives.ts';
@@ -30,6 +33,9 @@ export * from './contract/timeline.ts';
 // Desktop-only operations (window.keepwatchDesktop): not part of `operations` below.
 export * from './contract/desktop.ts';
 export * from './contract/detection.ts';
+export * from './contract/users.ts';
+export * from './contract/lan.ts';
+export * from './contract/access.ts';
 
 /**
  * Every operation: its input schema and its output schema. Adding an operation
@@ -40,6 +46,8 @@ export const operations = {
   ...onvifOperations,
   ...timelineOperations,
   ...detectionOperations,
+  ...userOperations,
+  ...lanOperations,
 } as const;
 
 export type Operations = typeof operations;
@@ -53,3 +61,9 @@ export type KeepwatchApi = {
 };
 
 export const OPERATION_NAMES = Object.keys(operations) as OperationName[];
+
+/**
+ * The right each operation needs (./contract/access.ts). This line is what
+ * makes an operation without a declaration fail to compile.
+ */
+export const OPERATION_ACCESS: { readonly [K in OperationName]: Access } = operationAccess;

@@ -29,6 +29,11 @@ export interface HttpRoute {
   input: InputPlacement;
   /** Success status (default 200). */
   status?: number;
+  /**
+   * start: the result carries a new session, which the server moves into the
+   * `kw_session` cookie (the body keeps only `user`); end: the cookie is cleared.
+   */
+  session?: 'start' | 'end';
 }
 
 export const httpRoutes: HttpRoute[] = [
@@ -69,6 +74,26 @@ export const httpRoutes: HttpRoute[] = [
   { method: 'POST', path: '/api/review/:id/reviewed', op: 'setReviewed', input: 'id+body' },
   { method: 'GET', path: '/api/alerts/settings', op: 'getAlertSettings', input: 'none' },
   { method: 'PATCH', path: '/api/alerts/settings', op: 'updateAlertSettings', input: 'body' },
+  // Users, sessions, tokens, audit (docs/users.md). Who may call each: preload/contract/access.ts.
+  { method: 'GET', path: '/api/setup', op: 'getSetup', input: 'none' },
+  { method: 'POST', path: '/api/setup', op: 'completeSetup', input: 'body', session: 'start' },
+  { method: 'POST', path: '/api/login', op: 'login', input: 'body', session: 'start' },
+  { method: 'POST', path: '/api/logout', op: 'logout', input: 'none', session: 'end' },
+  { method: 'GET', path: '/api/me', op: 'getMe', input: 'none' },
+  { method: 'POST', path: '/api/me/password', op: 'changePassword', input: 'body' },
+  { method: 'GET', path: '/api/users', op: 'listUsers', input: 'none' },
+  { method: 'POST', path: '/api/users', op: 'createUser', input: 'body', status: 201 },
+  { method: 'PATCH', path: '/api/users/:id', op: 'updateUser', input: 'id+body' },
+  { method: 'DELETE', path: '/api/users/:id', op: 'removeUser', input: 'id' },
+  { method: 'GET', path: '/api/sessions', op: 'listSessions', input: 'query' },
+  { method: 'DELETE', path: '/api/sessions/:id', op: 'revokeSession', input: 'id' },
+  { method: 'POST', path: '/api/tokens', op: 'createToken', input: 'body', status: 201 },
+  { method: 'GET', path: '/api/tokens', op: 'listTokens', input: 'query' },
+  { method: 'DELETE', path: '/api/tokens/:id', op: 'revokeToken', input: 'id' },
+  { method: 'GET', path: '/api/audit', op: 'listAudit', input: 'query' },
+  // LAN viewing over TLS (docs/lan.md).
+  { method: 'GET', path: '/api/lan', op: 'getLan', input: 'none' },
+  { method: 'PATCH', path: '/api/lan', op: 'updateLan', input: 'body' },
 ];
 
 /** Matches a path against a pattern; returns the params or null. */

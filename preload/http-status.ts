@@ -5,9 +5,10 @@
  */
 import type { ErrorCode } from './contract/results.ts';
 
-export const HTTP_STATUS_OF: Readonly<Record<ErrorCode | 'unauthorized', number>> = {
+export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   invalid_input: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   unavailable: 503,

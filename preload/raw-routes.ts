@@ -8,6 +8,8 @@
  * Documented in docs/API.md.
  */
 import { HTTP_STATUS_OF } from './http-status.ts';
+import type { ResourceScope } from './contract/access.ts';
+import type { Right } from './contract/users.ts';
 
 export { HTTP_STATUS_OF };
 
@@ -19,18 +21,20 @@ export interface RawRoute {
   path: string;
   /** GET routes answer HEAD too; `websocket` routes are only reached by an Upgrade. */
   kind: 'get' | 'websocket';
-  /** Which parameter names the camera (directly or through what the id belongs to). */
-  scope: 'camera' | 'recording' | 'thumbnail' | 'export' | 'review';
+  /** What the :id parameter names; the engine resolves it to its camera(s) (preload/contract/access.ts). */
+  scope: ResourceScope;
+  /** The right the caller needs on that camera (on every one of an export's cameras). */
+  right: Right;
 }
 
 export const rawRoutes: readonly RawRoute[] = [
-  { name: 'recordingMedia', path: '/api/recordings/:id/media', kind: 'get', scope: 'recording' },
-  { name: 'thumbnail', path: '/api/thumbnails/:id', kind: 'get', scope: 'thumbnail' },
-  { name: 'cameraSnapshot', path: '/api/cameras/:id/snapshot', kind: 'get', scope: 'camera' },
-  { name: 'exportDownload', path: '/api/exports/:id/download', kind: 'get', scope: 'export' },
-  { name: 'exportFile', path: '/api/exports/:id/files/:file', kind: 'get', scope: 'export' },
-  { name: 'reviewThumbnail', path: '/api/review/:id/thumbnail', kind: 'get', scope: 'review' },
-  { name: 'live', path: '/api/live/:id/:stream', kind: 'websocket', scope: 'camera' },
+  { name: 'recordingMedia', path: '/api/recordings/:id/media', kind: 'get', scope: 'recording', right: 'playback' },
+  { name: 'thumbnail', path: '/api/thumbnails/:id', kind: 'get', scope: 'thumbnail', right: 'playback' },
+  { name: 'cameraSnapshot', path: '/api/cameras/:id/snapshot', kind: 'get', scope: 'camera', right: 'live' },
+  { name: 'exportDownload', path: '/api/exports/:id/download', kind: 'get', scope: 'export', right: 'export' },
+  { name: 'exportFile', path: '/api/exports/:id/files/:file', kind: 'get', scope: 'export', right: 'export' },
+  { name: 'reviewThumbnail', path: '/api/review/:id/thumbnail', kind: 'get', scope: 'review', right: 'playback' },
+  { name: 'live', path: '/api/live/:id/:stream', kind: 'websocket', scope: 'camera', right: 'live' },
 ];
 
 const byName = new Map(rawRoutes.map((r) => [r.name, r]));

@@ -31,6 +31,9 @@ export function desktopAlert(a: DetectionAlert): DesktopAlert {
  */
 export const STATUS_CHANGING_OPS: ReadonlySet<OperationName> = new Set(httpRoutes.filter((r) => r.method !== 'GET').map((r) => r.op));
 
+/** Operations whose result carries a new session's secret: over IPC only `user` is passed on (the desktop needs no session). */
+const SESSION_STARTING_OPS: ReadonlySet<string> = new Set(httpRoutes.filter((r) => r.session === 'start').map((r) => r.op));
+
 export interface HostServiceOptions {
   /** How often storage status is re-sent even without camera changes. */
   statusIntervalMs?: number;
@@ -123,7 +126,10 @@ export class EngineHostService {
   private async call(op: string, input: unknown): Promise<Result<unknown>> {
     if (!this.app) return { ok: false, error: { code: 'unavailable', message: 'Keepwatch is still starting' } };
     // The dispatcher validates the input against the contract again and knows every operation.
-    return this.app.dispatcher.dispatch(op as never, input);
+    // The desktop's local user is the owner (docs/users.md).
+    const result = await this.app.dispatcher.dispatch(op as never, input, { caller: this.app.localCaller });
+    if (result.ok && SESSION_STARTING_OPS.has(op)) return { ok: true, value: { user: (result.value as { user: unknown }).user } };
+    return result;
   }
 
   private async saveExport(exportId: number, parentDir: string): Promise<Result<SavedExport>> {

@@ -38,6 +38,9 @@ import { SegmentIndexCache } from './playback/recording-index.ts';
 import { ThumbnailService, DEFAULT_THUMBNAIL_OPTIONS, type ThumbnailServiceOptions } from './thumbnails/thumbnail-service.ts';
 import { ExportService } from './export/export-service.ts';
 import { SourceHashes } from './export/source-hashes.ts';
+import { UserService } from './users/user-service.ts';
+
+type UserServiceOptions = ConstructorParameters<typeof UserService>[0];
 
 export interface EngineOptions {
   dataDir: string;
@@ -69,6 +72,8 @@ export interface EngineOptions {
   backgroundHashing?: boolean;
   /** The storage module's file I/O (default: node's asynchronous fs); tests inject a slow disk. */
   disk?: Disk;
+  /** Accounts: session lifetimes, password cost (tests make it cheap). */
+  users?: Partial<Omit<UserServiceOptions, 'store' | 'clock' | 'log'>>;
 }
 
 /**
@@ -107,6 +112,8 @@ export class Engine extends EventEmitter {
   readonly detection: DetectionService;
   /** MQTT (Home Assistant): off unless configured. */
   readonly mqtt: MqttAlerts;
+  /** Accounts, sessions, tokens, rights and the audit log (docs/users.md). */
+  readonly users: UserService;
   readonly timeline: TimelineService;
   readonly segmentIndexes: SegmentIndexCache;
   readonly thumbnails: ThumbnailService;
@@ -185,9 +192,11 @@ export class Engine extends EventEmitter {
         options.detection,
       );
       this.detection.on('alert', (alert) => this.emit('alert', alert));
+      this.users = new UserService({ ...options.users, store: this.store, clock: this.clock, log: this.log.child('users') });
       // Everything keyed by a camera goes with it (or stops while it is switched off).
       this.cameras.onChange((cameraId, change) => {
         if (change === 'removed') {
+          this.users.cameraRemoved(cameraId);
           this.detection.cameraRemoved(cameraId);
           this.mqtt.cameraRemoved(cameraId);
         } else {
@@ -272,6 +281,7 @@ export class Engine extends EventEmitter {
     await this.detection.stop();
     await this.supervisor.stopAll();
     await this.recorderProcesses.flush();
+    this.users.close(); // last-seen times of sessions and tokens
     this.store.close();
     this.lock.release();
   }

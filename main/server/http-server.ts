@@ -20,7 +20,13 @@ import type { Dispatcher } from '../engine/handlers.ts';
 import { ApiFailure } from '../engine/errors.ts';
 import { sendFileWithRange } from '../engine/playback/media.ts';
 import { isPathInside } from '../engine/playback/media-path.ts';
-import { tokenCookie, tokenFromRequest, tokenMatches } from './auth.ts';
+import { callerOf, clearedCookies, clientOf, sessionCookie, tokenCookie, type Authenticator } from './auth.ts';
+import type { AccessGuard } from '../engine/access/guard.ts';
+import type { Caller } from '../engine/access/caller.ts';
+import { auditRecord, type AuditSink } from '../engine/access/audit-trail.ts';
+import type { AuditAction, LoginResult } from '../../preload/api.ts';
+import type { Server as TlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { hostAllowed, hostRefusal, originAllowed } from './host-check.ts';
 import { httpRoutes as routes, inputFromRequest, matchPath } from '../../preload/http-routes.ts';
 import { matchRawRoute, rawRoutes, type RawRouteName } from '../../preload/raw-routes.ts';
@@ -46,15 +52,30 @@ export const UI_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** A binary GET route's handler: the path parameters are decoded, nothing else is checked yet. */
-export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
+/**
+ * A binary GET route's handler: the path parameters are decoded and the
+ * caller holds the route's right on the camera the :id belongs to.
+ */
+export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, caller: Caller) => void | Promise<void>;
 
-/** A WebSocket route's handler (live view); the request passed the Host, Origin and token checks. */
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, params: Record<string, string>) => void;
+/** A WebSocket route's handler (live view); the request passed the Host, Origin and access checks. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, params: Record<string, string>, caller: Caller) => void;
+
+/** What a raw route leaves in the audit log (per camera of the id). */
+const RAW_ROUTE_AUDIT: Partial<Record<RawRouteName, AuditAction>> = {
+  recordingMedia: 'playback',
+  exportDownload: 'download',
+  exportFile: 'download',
+  live: 'live',
+};
 
 export interface HttpServerOptions {
   dispatcher: Dispatcher;
-  token: string;
+  /** Names the caller of a request (main/server/auth.ts). */
+  auth: Authenticator;
+  /** The permission check of the raw routes (the dispatcher has its own reference to the same guard). */
+  guard: AccessGuard;
+  audit?: AuditSink;
   log: Logger;
   /** Built renderer (index.html + assets); null serves a plain notice. */
   staticDir: string | null;
@@ -68,13 +89,25 @@ export class HttpServer {
   private readonly upgrades = new Map<RawRouteName, UpgradeHandler>();
   private readonly raw = new Map<RawRouteName, RawRouteHandler>();
   private readonly allowedHosts: string[];
+  /** Names the LAN service allows while it serves (main/server/lan): its configured names and the machine's. */
+  private lanHosts: string[] = [];
 
   constructor(private readonly opts: HttpServerOptions) {
     this.allowedHosts = (opts.allowedHosts ?? []).map((h) => h.toLowerCase());
-    this.server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
+    this.server = createServer({ requestTimeout: 60_000, headersTimeout: 20_000 });
+    this.attach(this.server);
+  }
+
+  /**
+   * Serves this API and UI on another node server too (the LAN's HTTPS
+   * servers): the same request, upgrade and parser-error handling.
+   */
+  attach(server: Server | TlsServer): void {
+    const opts = this.opts;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => this.unexpected(res, err));
     });
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       try {
         this.handleUpgrade(req, socket, head);
@@ -84,7 +117,7 @@ export class HttpServer {
       }
     });
     // What node's HTTP parser cannot read (chunked junk, header overflow, a bad method): 400 and close.
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();
         return;
@@ -123,12 +156,29 @@ export class HttpServer {
     return new Promise((r) => this.server.close(() => r()));
   }
 
-  private hostOk(req: IncomingMessage): boolean {
-    return hostAllowed(req.headers.host, req.socket.localAddress, { port: this.port, allowedNames: this.allowedHosts });
+  /** Host names answered besides the served addresses while LAN viewing is on (replaces the previous list). */
+  setLanHosts(names: string[]): void {
+    this.lanHosts = names.map((h) => h.toLowerCase());
   }
 
-  private authorized(req: IncomingMessage, url: URL): boolean {
-    return tokenMatches(tokenFromRequest(req, url), this.opts.token);
+  private hostOk(req: IncomingMessage): boolean {
+    // The port the connection arrived on: this server's, or an attached LAN server's.
+    const tls = (req.socket as TLSSocket).encrypted === true;
+    return hostAllowed(req.headers.host, req.socket.localAddress, {
+      port: req.socket.localPort ?? this.port,
+      allowedNames: this.lanHosts.length ? [...this.allowedHosts, ...this.lanHosts] : this.allowedHosts,
+      defaultPort: tls ? 443 : 80,
+    });
+  }
+
+  private originOk(req: IncomingMessage): boolean {
+    return originAllowed(req.headers.origin, req.headers.host, (req.socket as TLSSocket).encrypted === true ? 'https' : 'http');
+  }
+
+  private audit(caller: Caller, req: IncomingMessage, action: AuditAction | undefined, cameras: readonly number[]): void {
+    if (!action || !this.opts.audit) return;
+    const address = clientOf(req).address;
+    for (const cameraId of cameras) this.opts.audit.record(auditRecord(caller, address, { action, cameraId }));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -145,14 +195,10 @@ export class HttpServer {
     }
     const { pathname } = url.value;
     const isApi = pathname === '/api' || pathname.startsWith('/api/');
-
-    if (!this.authorized(req, url.value)) {
-      if (isApi) sendApiError(res, 'unauthorized', 'missing or wrong API token (see DIR/api-token)');
-      else this.sendLocked(res);
-      return;
-    }
+    if ((req.socket as TLSSocket).encrypted) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    const caller = callerOf(req, url.value, this.opts.auth);
     // A cross-site page must not drive the API with the user's cookie.
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req.headers.origin, req.headers.host)) {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !this.originOk(req)) {
       sendApiError(res, 'invalid_input', 'cross-origin request refused', 403);
       return;
     }
@@ -170,8 +216,11 @@ export class HttpServer {
         return;
       }
       const handler = this.raw.get(raw.route.name);
-      if (!handler) sendApiError(res, 'not_found', `no such API route: ${pathname}`);
-      else await handler(req, res, raw.params);
+      if (!handler) return sendApiError(res, 'not_found', `no such API route: ${pathname}`);
+      const verdict = this.opts.guard.checkRoute(raw.route, caller, raw.params);
+      if (!verdict.ok) return sendApiError(res, verdict.error.code, verdict.error.message);
+      this.audit(verdict.caller, req, RAW_ROUTE_AUDIT[raw.route.name], verdict.cameras);
+      await handler(req, res, raw.params, verdict.caller);
       return;
     }
 
@@ -197,9 +246,17 @@ export class HttpServer {
       body = parsed.value;
     }
     const params = matchPath(route.path, pathname)!;
-    const result = await this.opts.dispatcher.dispatch(route.op, inputFromRequest(route, params, url.value.searchParams, body));
-    if (result.ok) sendJson(res, route.status ?? 200, result.value);
-    else sendApiError(res, result.error.code, result.error.message);
+    const client = clientOf(req);
+    const result = await this.opts.dispatcher.dispatch(route.op, inputFromRequest(route, params, url.value.searchParams, body), { caller, client });
+    if (!result.ok) return sendApiError(res, result.error.code, result.error.message);
+    if (route.session === 'start') {
+      // The session's secret goes into an HttpOnly cookie, never into the body a script could read.
+      const { user, session } = result.value as LoginResult;
+      res.setHeader('Set-Cookie', sessionCookie(session.secret, session.expiresAt, client.secure));
+      return sendJson(res, route.status ?? 200, { user });
+    }
+    if (route.session === 'end') res.setHeader('Set-Cookie', clearedCookies(client.secure));
+    sendJson(res, route.status ?? 200, result.value);
   }
 
   /** A handler threw: an ApiFailure is an answer; anything else is a bug, logged, and a 500. */
@@ -223,7 +280,9 @@ export class HttpServer {
     // Opening the start-up URL (?token=...) stores the token in a cookie and
     // drops it from the address bar.
     if (url.searchParams.has('token')) {
-      res.setHeader('Set-Cookie', tokenCookie(this.opts.token));
+      const token = url.searchParams.get('token') ?? '';
+      // Only the owner's own token becomes a cookie; anything else is just dropped from the address.
+      if (token === this.opts.auth.ownerToken) res.setHeader('Set-Cookie', tokenCookie(token, clientOf(req).secure));
       res.writeHead(303, { Location: url.pathname });
       res.end();
       return;
@@ -256,28 +315,22 @@ export class HttpServer {
     sendFileWithRange(res, { size: st.size, etag, body: (start, end) => createReadStream(file, { start, end }) }, undefined, type, req.method === 'HEAD');
   }
 
-  private sendLocked(res: ServerResponse): void {
-    res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': UI_CSP });
-    res.end(
-      '<!doctype html><meta charset="utf-8"><title>Keepwatch</title>' +
-        '<body style="background:#0f1115;color:#d7dae0;font:16px system-ui;padding:3em">' +
-        '<h1>Keepwatch</h1><p>Open the address printed by <code>npm run serve</code>: it contains the access token.</p></body>',
-    );
-  }
-
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     const url = parseRequestTarget(req.url);
     if (!url.ok) return refuse('400 Bad Request');
-    if (!this.hostOk(req) || !originAllowed(req.headers.origin, req.headers.host) || !this.authorized(req, url.value)) {
-      return refuse('401 Unauthorized');
-    }
+    if (!this.hostOk(req) || !this.originOk(req)) return refuse('403 Forbidden');
+    const caller = callerOf(req, url.value, this.opts.auth);
+    if (!caller) return refuse('401 Unauthorized');
     const match = matchRawRoute(url.value.pathname, 'websocket');
     const handler = match && this.upgrades.get(match.route.name);
     if (!match || !handler) return refuse('404 Not Found');
-    handler(req, socket, head, match.params);
+    const verdict = this.opts.guard.checkRoute(match.route, caller, match.params);
+    if (!verdict.ok) return refuse(verdict.error.code === 'unauthorized' ? '401 Unauthorized' : '404 Not Found');
+    this.audit(verdict.caller, req, RAW_ROUTE_AUDIT[match.route.name], verdict.cameras);
+    handler(req, socket, head, match.params, verdict.caller);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Binary route of detection (docs/detection.md, docs/API.md "Detection"),
  * the `reviewThumbnail` route of preload/raw-routes.ts; it runs after the
- * Host, token and method checks, like every /api route:
+ * Host, method and access checks, like every /api route:
  *
  *   GET /api/review/:id/thumbnail    the review item's picture (JPEG)
  *

@@ -1,7 +1,8 @@
 /**
  * The binary routes of recordings, thumbnails and exports (preload/raw-routes.ts),
- * registered on the HTTP server by name; they run after the Host, token and
- * method checks, like every /api route:
+ * registered on the HTTP server by name; they run after the Host, method
+ * and access checks (the caller holds the route's right on the camera the
+ * id belongs to: main/engine/access/guard.ts), like every /api route:
  *
  *   GET /api/recordings/:id/media            a segment's MP4 (Range supported)
  *   GET /api/thumbnails/:id                  keyframe JPEG (made on first request)
@@ -30,9 +31,9 @@ function idOf(raw: string, what: string): number {
 
 /** Runs a handler; an ApiFailure becomes its JSON error, anything else goes to the server (a bug). */
 export function guarded(handler: RawRouteHandler): RawRouteHandler {
-  return async (req, res, params) => {
+  return async (req, res, params, caller) => {
     try {
-      await handler(req, res, params);
+      await handler(req, res, params, caller);
     } catch (err) {
       sendFailure(res, err);
     }

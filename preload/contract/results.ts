@@ -6,7 +6,7 @@ import { z } from 'zod';
 // ---------------------------------------------------------------------------
 
 /** Stable error codes; the HTTP transport maps them onto status codes. */
-export const ErrorCode = z.enum(['invalid_input', 'not_found', 'conflict', 'unavailable', 'internal']);
+export const ErrorCode = z.enum(['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'unavailable', 'internal']);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 export interface ApiError {
   code: ErrorCode;

@@ -209,4 +209,51 @@ export const BAD_INPUTS: Record<string, BadInput[]> = {
     { why: 'unknown mode', input: { cameras: [1], from: T0, to: T0 + 1000, mode: 'transcode' }, says: /mode: .*"copy"\|"exact"/ },
     { why: 'an output path', input: { cameras: [1], from: T0, to: T0 + 1000, outputDir: '/tmp/x' }, says: /unknown field\(s\) "outputDir"/ },
   ],
+  // Users (preload/contract/users.ts)
+  getSetup: noInput,
+  completeSetup: [
+    { why: 'no code', input: { username: 'owner', password: 'long enough pass' }, says: /code: .*expected string/ },
+    { why: 'short password', input: { code: 'ABCD', username: 'owner', password: 'short' }, says: /password: a password needs at least 10 characters/ },
+    { why: 'username with a slash', input: { code: 'ABCD', username: '../owner', password: 'long enough pass' }, says: /username: a username may contain letters, digits/ },
+  ],
+  login: [
+    { why: 'no password', input: { username: 'anna' }, says: /password: .*expected string/ },
+    { why: 'a huge password', input: { username: 'anna', password: 'x'.repeat(300) }, says: /password: password is longer than 256 characters/ },
+    { why: 'unknown field', input: { username: 'anna', password: 'x', remember: true }, says: /unknown field\(s\) "remember"/ },
+  ],
+  logout: noInput,
+  getMe: noInput,
+  changePassword: [
+    { why: 'short new password', input: { currentPassword: 'old one here', newPassword: 'short' }, says: /newPassword: a password needs at least 10 characters/ },
+    { why: 'missing current', input: { newPassword: 'a long new password' }, says: /currentPassword: .*expected string/ },
+  ],
+  listUsers: noInput,
+  createUser: [
+    { why: 'empty username', input: { username: ' ', password: 'long enough pass' }, says: /username: username is empty/ },
+    { why: 'unknown role', input: { username: 'anna', password: 'long enough pass', role: 'root' }, says: /role: .*"admin"\|"viewer"/ },
+    { why: 'unknown right', input: { username: 'anna', password: 'long enough pass', cameras: [{ id: 1, rights: ['delete'] }] }, says: /cameras\.0/ },
+    { why: 'camera id as path', input: { username: 'anna', password: 'long enough pass', cameras: ['../1'] }, says: /cameras\.0/ },
+  ],
+  updateUser: [...idRef(), { why: 'short password', input: { id: 2, password: 'short' }, says: /password: a password needs at least 10 characters/ }],
+  removeUser: idRef(),
+  listSessions: [{ why: 'user not an id', input: { user: 'me' }, says: /user: id must be a positive integer/ }],
+  revokeSession: idRef(),
+  createToken: [
+    { why: 'no name', input: {}, says: /name: .*expected string/ },
+    { why: 'a long name', input: { name: 'n'.repeat(200) }, says: /name: name is longer than 100 characters/ },
+  ],
+  listTokens: [{ why: 'user not an id', input: { user: 'me' }, says: /user: id must be a positive integer/ }],
+  revokeToken: idRef(),
+  listAudit: [
+    { why: 'reversed range', input: { from: T0 + 1000, to: T0 }, says: /from: "from" must be before "to"/ },
+    { why: 'unknown action', input: { from: T0, to: T0 + 1000, action: 'reboot' }, says: /action: / },
+    { why: 'user not an id', input: { from: T0, to: T0 + 1000, user: 'x' }, says: /user: id must be a positive integer/ },
+  ],
+  // LAN (preload/contract/lan.ts)
+  getLan: noInput,
+  updateLan: [
+    { why: 'port out of range', input: { httpsPort: 70000 }, says: /httpsPort: port must be 1–65535/ },
+    { why: 'a host name with a space', input: { names: ['my nvr'] }, says: /names\.0: not a valid host name/ },
+    { why: 'unknown field', input: { relay: true }, says: /unknown field\(s\) "relay"/ },
+  ],
 };

@@ -9,6 +9,8 @@ import { OPERATION_NAMES, operations, type OperationName } from '../../preload/a
 import { describeIssues, Dispatcher, type Handlers } from '../../main/engine/handlers.ts';
 import { inputProblem } from '../../main/electron/ipc.ts';
 import { BAD_INPUTS } from './bad-inputs.ts';
+import { AccessGuard } from '../../main/engine/access/guard.ts';
+import type { Caller } from '../../main/engine/access/caller.ts';
 
 const called: string[] = [];
 // Handlers that must never run: every call below carries malformed input.
@@ -18,7 +20,10 @@ const tripwire = new Proxy({} as Handlers, {
     throw new Error(`handler ${name} ran on malformed input`);
   },
 });
-const dispatcher = new Dispatcher(tripwire);
+// An admin: the check lets it through to the input validation of every operation.
+const admin: Caller = { userId: 1, username: 'owner', role: 'admin', owner: true, via: 'local', sessionId: null, tokenId: null, grants: new Map(), address: 'local' };
+const guard = new AccessGuard({ resources: { camerasOf: () => null }, owners: { tokenOwner: () => null, sessionOwner: () => null } });
+const dispatcher = new Dispatcher(tripwire, { guard });
 
 describe('malformed input is rejected for every operation', () => {
   it('every operation has bad-input cases (add them to tests/desktop/bad-inputs.ts)', () => {
@@ -41,7 +46,7 @@ describe('malformed input is rejected for every operation', () => {
     expect(message.length).toBeLessThan(400);
     expect(message).not.toMatch(/\[object Object\]|undefined:/);
 
-    const result = await dispatcher.dispatch(op as OperationName, c.input);
+    const result = await dispatcher.dispatch(op as OperationName, c.input, { caller: admin });
     expect(result).toEqual({ ok: false, error: { code: 'invalid_input', message } });
 
     expect(inputProblem(op as OperationName, c.input)).toBe(message);

@@ -86,7 +86,7 @@ async function collect(ws: WebSocket, ms: number): Promise<Received> {
 describe('live WebSocket route', () => {
   it('refuses requests without the token, from another origin, or for what does not exist', async () => {
     expect(await open(`/api/live/${ids[0]}/main`, {})).toEqual({ status: 401 });
-    expect(await open(`/api/live/${ids[0]}/main`, { Authorization: `Bearer ${app.token}`, Origin: 'http://evil.example' })).toEqual({ status: 401 });
+    expect(await open(`/api/live/${ids[0]}/main`, { Authorization: `Bearer ${app.token}`, Origin: 'http://evil.example' })).toEqual({ status: 403 });
     expect(await open(`/api/live/9999/main`)).toEqual({ status: 404 });
     expect(await open(`/api/live/${ids[0]}/third`)).toEqual({ status: 400 });
     expect(await open(`/api/live/0/main`)).toEqual({ status: 400 });

@@ -149,7 +149,7 @@ describe('Find cameras in the browser', () => {
     await hasText(row, 'ONVIF');
     await attr(row.locator('[data-state]'), 'data-state', 'recording', 30_000);
     await hasText(row, '640×360');
-    const cameras = await app.dispatcher.dispatch('listCameras', {});
+    const cameras = await app.dispatcher.dispatch('listCameras', {}, { caller: app.localCaller });
     if (!cameras.ok) throw new Error(cameras.error.message);
     expect(cameras.value).toHaveLength(1);
     expect(cameras.value[0]).toMatchObject({ name: 'Porch', source: 'onvif', mainUrl: sims.cameras[0].mainUrl, subUrl: sims.cameras[0].subUrl });

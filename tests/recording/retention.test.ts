@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
-import { createHandlers } from '../../main/engine/handlers.ts';
+import { createHandlers, LOCAL_CLIENT } from '../../main/engine/handlers.ts';
 
 let sims: SimCameraSet;
 let t: TestEngine;
@@ -50,7 +50,7 @@ describe('retention', () => {
     expect(after.has(newestOf(b.id).id)).toBe(true);
 
     // Camera a has a 30-day limit, so its deletions were early and are reported.
-    const status = await createHandlers(t.engine).getStatus(undefined);
+    const status = await createHandlers(t.engine).getStatus(undefined, { caller: null, cameras: null, client: LOCAL_CLIENT });
     expect(status.storage.earlyDeletions.segments).toBe(deleted.filter((s) => s.cameraId === a.id).length);
     expect(t.logs.lines.some((l) => /before its 30\.0-day limit to respect the disk budget/.test(l))).toBe(true);
 

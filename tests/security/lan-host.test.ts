@@ -32,7 +32,7 @@ describe('Host on a served LAN interface', () => {
       loopback: 200,
       loopbackNamingLan: 403,
       lanCrossOriginWrite: 403,
-      upgradeEvil: 401,
+      upgradeEvil: 403,
       // Past the Host check, the live route itself answers: there is no camera 1.
       upgradeLan: 404,
     });

@@ -31,7 +31,8 @@ function ffmpeg(args: string[]): Promise<{ stdout: Buffer; stderr: string }> {
 }
 
 /**
- * Average colour of each sampled frame (default 1 frame per second), taken
+ * Average colour of each sampled frame (default 1 frame per second; 0 = every
+ * frame, for a still picture), taken
  * from `region` (default: the centre half of the frame, clear of the clock in
  * the top-left corner and of the barcode strip at the bottom).
  */
@@ -42,7 +43,8 @@ export async function sampleColors(
   const r = opts.region;
   const crop = r ? `crop=${r.w}:${r.h}:${r.x}:${r.y}` : 'crop=iw/2:ih/2:iw/4:ih/4';
   // flags=area makes the 1x1 scale a true average of the region.
-  const vf = `fps=${opts.fps ?? 1},${crop},format=rgb24,scale=1:1:flags=area`;
+  // fps 0: every frame as it is (a still picture has one, which the fps filter would drop).
+  const vf = `${opts.fps === 0 ? '' : `fps=${opts.fps ?? 1},`}${crop},format=rgb24,scale=1:1:flags=area`;
   const { stdout } = await ffmpeg(['-v', 'error', '-i', filePath, '-an', '-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
   const out: RGB[] = [];
   for (let i = 0; i + 3 <= stdout.length; i += 3) out.push([stdout[i]!, stdout[i + 1]!, stdout[i + 2]!]);

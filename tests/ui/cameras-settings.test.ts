@@ -34,7 +34,7 @@ const temp = (prefix: string) => {
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' });
 const rows = () => page.locator('tbody tr[data-camera-id]');
 const cameras = async () => {
-  const r = await app.dispatcher.dispatch('listCameras', {});
+  const r = await app.dispatcher.dispatch('listCameras', {}, { caller: app.localCaller });
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 };
@@ -181,7 +181,7 @@ describe('Settings page', () => {
     const sentence = page.getByTestId('early-deletions');
     await hasText(sentence, /\d+ segments? \([\d.]+ [kMG]B\) (was|were) deleted before their age limit to stay within the disk budget/, 20_000);
     await hasText(sentence, /— last (at|on) /);
-    const status = await app.dispatcher.dispatch('getStatus', {});
+    const status = await app.dispatcher.dispatch('getStatus', {}, { caller: app.localCaller });
     expect(status.ok && status.value.storage.earlyDeletions.segments).toBeGreaterThan(0);
     await hasText(page.locator('.kws-table tbody tr').filter({ hasText: 'Porch' }), '30 days');
     await shot('settings-early-deletions');

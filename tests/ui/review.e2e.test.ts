@@ -64,7 +64,7 @@ const temp = (prefix: string) => {
 };
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), animations: 'disabled' });
 const call = async <T,>(op: string, input: unknown): Promise<T> => {
-  const r = await app.dispatcher.dispatch(op as never, input as never);
+  const r = await app.dispatcher.dispatch(op as never, input as never, { caller: app.localCaller });
   if (!r.ok) throw new Error(`${op}: ${r.error.message}`);
   return r.value as T;
 };

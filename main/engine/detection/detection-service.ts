@@ -206,11 +206,13 @@ export class DetectionService extends EventEmitter {
     return this.pipelines.get(cameraId)?.runtime() ?? { ...OFF_RUNTIME, objects: {} };
   }
 
-  listEvents(query: EventsInput): CameraEventRecord[] {
+  /** `cameras`: only these (a viewer's, from the access check); null = every camera. */
+  listEvents(query: EventsInput, cameras: readonly number[] | null = null): CameraEventRecord[] {
     if (query.camera !== undefined) this.requireCamera(query.camera);
     return this.index
       .queryEvents({
         cameraId: query.camera ?? null,
+        cameraIds: cameras,
         from: query.from,
         to: query.to,
         limit: query.limit ?? DEFAULT_EVENTS_LIMIT,
@@ -220,13 +222,15 @@ export class DetectionService extends EventEmitter {
       .map(eventOut);
   }
 
-  listReview(query: ReviewInput): ReviewItem[] {
+  /** `cameras`: only these (a viewer's, from the access check); null = every camera. */
+  listReview(query: ReviewInput, cameras: readonly number[] | null = null): ReviewItem[] {
     if (query.camera !== undefined) this.requireCamera(query.camera);
     return this.index
       .queryReview({
         from: query.from,
         to: query.to,
         cameraId: query.camera,
+        cameraIds: cameras,
         label: query.label,
         zone: query.zone,
         severity: query.severity,

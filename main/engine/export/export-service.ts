@@ -109,6 +109,11 @@ export class ExportService {
     return snapshot(this.find(id).job);
   }
 
+  /** The cameras an export holds footage of, or null when there is no such export (the access check). */
+  camerasOf(id: number): readonly number[] | null {
+    return this.records.get(id)?.job.cameras ?? null;
+  }
+
   create(input: { cameras: number[]; from: number; to: number; mode: ExportMode; burnTimestamp?: boolean }): ExportJob {
     if (this.stopped) throw new ApiFailure('unavailable', 'Keepwatch is shutting down');
     const { store } = this.deps;

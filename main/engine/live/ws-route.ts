@@ -2,8 +2,12 @@
  * The live WebSocket route: GET /api/live/:cameraId/:stream upgraded to a
  * WebSocket that carries one feed of the hub (docs/API.md, "Live view").
  *
- * The HTTP server has already checked the token, the Host and the Origin
- * before this handler runs. Here: the path is parsed strictly, the camera
+ * The HTTP server has already checked the Host, the Origin and the caller's
+ * `live` right on the camera (main/engine/access/guard.ts) before this
+ * handler runs. Each connection remembers its caller, so when a user's
+ * rights change (grant revoked, demoted, removed, signed out) its viewers
+ * are checked again and closed if they lost the camera: `recheck`, driven
+ * by the user service, never per fragment. Here: the path is parsed strictly, the camera
  * and stream are checked against the camera list (404 before the upgrade
  * otherwise), and the socket becomes a LiveViewer whose backlog is the
  * WebSocket's bufferedAmount.
@@ -16,6 +20,7 @@ import type { StreamKind } from '../storage/store.ts';
 import type { Logger } from '../log.ts';
 import type { LiveHub } from './live-hub.ts';
 import type { DropReason, LiveViewer, StreamDescription } from './live-stream.ts';
+import { hasRight, type Caller } from '../access/caller.ts';
 
 export { LIVE_PATH_PREFIX };
 
@@ -67,7 +72,13 @@ export class WebSocketViewer implements LiveViewer {
 
 export interface LiveRoute {
   /** The handler to register with HttpServer.addUpgrade('live', ...). */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, params: Record<string, string>): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, params: Record<string, string>, caller: Caller): void;
+  /**
+   * A user's rights changed: each of its viewers is checked again with the
+   * caller `current` returns (null: the user, session or token is gone) and
+   * closed, like a removed camera, when it may no longer watch.
+   */
+  recheck(userId: number, current: (caller: Caller) => Caller | null): number;
   /** Open live connections. */
   readonly connections: number;
   close(): void;
@@ -77,6 +88,8 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
   // Clients only ever send pongs: keep their frames tiny. No compression: video does not compress.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096, clientTracking: true });
   const alive = new WeakSet<WebSocket>();
+  /** Who watches what, per user: the live re-check's index. */
+  const watchers = new Map<number, Map<WebSocket, { caller: Caller; cameraId: number }>>();
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.has(ws)) {
@@ -97,7 +110,18 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
     get connections() {
       return wss.clients.size;
     },
-    handleUpgrade(req, socket, head, params) {
+    recheck(userId, current) {
+      let closed = 0;
+      for (const [ws, watch] of watchers.get(userId) ?? []) {
+        const now = current(watch.caller);
+        if (now && hasRight(now, watch.cameraId, 'live')) continue;
+        ws.close(LIVE_CLOSE.gone, 'no such camera');
+        setTimeout(() => ws.terminate(), 2000).unref();
+        closed++;
+      }
+      return closed;
+    },
+    handleUpgrade(req, socket, head, params, caller) {
       const target = parseLiveParams(params);
       if (!target) {
         reject(socket, '400 Bad Request', 'expected /api/live/<camera id>/<main|sub>');
@@ -126,7 +150,13 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
             (plan.source !== plan.requested ? ` (served from ${plan.source})` : '') +
             (plan.transcode ? ' (transcoded)' : ''),
         );
-        ws.on('close', () => subscription.close());
+        const mine = watchers.get(caller.userId) ?? new Map();
+        watchers.set(caller.userId, mine.set(ws, { caller, cameraId: target.cameraId }));
+        ws.on('close', () => {
+          subscription.close();
+          mine.delete(ws);
+          if (!mine.size && watchers.get(caller.userId) === mine) watchers.delete(caller.userId);
+        });
       });
     },
     close() {

@@ -37,6 +37,9 @@ interface Hold {
 const BATCH = 200;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The audit log's shortest memory, whatever the footage (docs/users.md). */
+export const AUDIT_MIN_DAYS = 90;
+
 export class RetentionService {
   private readonly holds = new Map<number, Hold>();
   private nextHold = 1;
@@ -104,6 +107,7 @@ export class RetentionService {
     try {
       this.byAge(report);
       this.bySpace(report);
+      this.auditByAge();
     } catch (err) {
       report.problem = `retention failed: ${(err as Error).message}`;
       this.log.error(report.problem);
@@ -111,6 +115,17 @@ export class RetentionService {
     if (report.ageDeleted || report.spaceDeleted) void this.store.pruneEmptyFolders();
     this.lastProblem = report.problem;
     return report;
+  }
+
+  /**
+   * The audit log is kept as long as the oldest footage it may speak of, and
+   * never less than AUDIT_MIN_DAYS: who watched or exported a recording stays
+   * known while the recording exists.
+   */
+  private auditByAge(): void {
+    const now = this.clock.now();
+    const oldestFootage = Math.min(now, ...this.store.listCameras().map((c) => this.store.cameraStorage(c.id).oldestStart ?? now));
+    this.store.users.pruneAudit(Math.min(oldestFootage, now - AUDIT_MIN_DAYS * DAY_MS));
   }
 
   private byAge(report: RetentionReport): void {

@@ -33,6 +33,8 @@ export interface FullEventRecord extends EventRecord {
 
 export interface EventFilter {
   cameraId: number | null;
+  /** Only these cameras (a viewer's); null/omitted = no such limit. */
+  cameraIds?: readonly number[] | null;
   from: number;
   to: number;
   limit: number;
@@ -62,11 +64,19 @@ export interface ReviewFilter {
   from: number;
   to: number;
   cameraId?: number;
+  /** Only these cameras (a viewer's); null/omitted = no such limit. */
+  cameraIds?: readonly number[] | null;
   label?: string;
   zone?: string;
   severity?: 'alert' | 'detection';
   reviewed?: boolean;
   limit: number;
+}
+
+/** `camera_id IN (…)` for a list of integer ids (validated here, so they are inlined, not bound). */
+function cameraIdsIn(ids: readonly number[]): string {
+  if (!ids.every((id) => Number.isSafeInteger(id) && id > 0)) throw new Error('camera ids must be positive integers');
+  return ids.length ? `camera_id IN (${ids.join(',')})` : '0';
 }
 
 const EVENT_COLUMNS = `id, camera_id AS cameraId, kind, start_ms AS start, end_ms AS "end", source, topic, origin, label, score, box, zones`;
@@ -190,6 +200,7 @@ export class DetectionIndex {
       where.push('camera_id = ?');
       args.push(f.cameraId);
     }
+    if (f.cameraIds) where.push(cameraIdsIn(f.cameraIds));
     if (f.kind === 'onvif') where.push("origin = 'onvif'");
     else if (f.kind) {
       where.push('kind = ?');
@@ -261,6 +272,7 @@ export class DetectionIndex {
       where.push('camera_id = ?');
       args.push(f.cameraId);
     }
+    if (f.cameraIds) where.push(cameraIdsIn(f.cameraIds));
     if (f.severity) {
       where.push('severity = ?');
       args.push(f.severity);

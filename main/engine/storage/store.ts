@@ -15,6 +15,7 @@ import { TimelineIndex } from './timeline-index.ts';
 import { SegmentHashes } from './segment-hashes.ts';
 import { OnvifIndex } from './onvif-index.ts';
 import { DetectionIndex } from './detection-index.ts';
+import { UsersIndex } from './users-index.ts';
 import { nodeDisk, type Disk } from './disk.ts';
 import { FOLDER_MODE } from './private-folder.ts';
 import { SegmentFiles } from './segment-files.ts';
@@ -98,6 +99,8 @@ export class Store {
   readonly onvif: OnvifIndex;
   /** Detection configs, detection events, review items and their JPEGs (schema/006_detection.sql). */
   readonly detection: DetectionIndex;
+  /** Users, camera grants, sessions, API tokens and the audit log (schema/007_users.sql). */
+  readonly users: UsersIndex;
 
   /** WAL checkpoints on a worker thread: the index's only fsync never runs on the event loop. */
   private readonly checkpointer: Checkpointer;
@@ -125,6 +128,7 @@ export class Store {
     this.hashes = new SegmentHashes(db);
     this.onvif = new OnvifIndex(db, () => clock.now());
     this.detection = new DetectionIndex(db, () => clock.now(), this.files, () => this.collectGarbage());
+    this.users = new UsersIndex(db);
   }
 
   /** `disk` defaults to the real one (node's asynchronous fs); tests inject a slow one. */
