@@ -68,6 +68,7 @@ export const httpRoutes: HttpRoute[] = [
   { method: 'GET', path: '/api/events', op: 'listEvents', input: 'query' },
   // Detection, review and alerts. The review thumbnail JPEG (GET /api/review/:id/thumbnail) is a raw route: main/server/review-routes.ts.
   { method: 'GET', path: '/api/cameras/:id/detection', op: 'getDetection', input: 'id' },
+  { method: 'GET', path: '/api/cameras/:id/zones', op: 'listZones', input: 'id' },
   { method: 'PUT', path: '/api/cameras/:id/detection', op: 'setDetection', input: 'id+body' },
   { method: 'GET', path: '/api/review', op: 'listReview', input: 'query' },
   { method: 'GET', path: '/api/review/:id', op: 'getReviewItem', input: 'id' },

@@ -128,6 +128,8 @@ export function createHandlers(engine: Engine): Pick<Handlers, EngineOperationNa
     // Detection, review and alerts (docs/detection.md). Events of every origin (ONVIF and detection).
     listEvents: (query, ctx) => engine.detection.listEvents(query, ctx.cameras),
     getDetection: ({ id }) => engine.detection.getDetection(id),
+    // Names only (review items carry zone ids): for viewers, who may not read the detection settings.
+    listZones: ({ id }) => engine.detection.getDetection(id).config.zones.map((z) => ({ id: z.id, name: z.name })),
     setDetection: ({ id, ...config }) => {
       const result = engine.detection.setDetection(id, config);
       engine.mqtt.cameraChanged(id);

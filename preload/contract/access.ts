@@ -79,6 +79,7 @@ export const operationAccess = {
   listEvents: { kind: 'list', right: 'playback', field: 'camera' },
   // Detection, review, alerts
   getDetection: admin,
+  listZones: { kind: 'resource', scope: 'camera', right: 'playback' },
   setDetection: admin,
   listReview: { kind: 'list', right: 'playback', field: 'camera' },
   getReviewItem: { kind: 'resource', scope: 'review', right: 'playback' },

@@ -57,6 +57,10 @@ export const DetectionZone = z
   .strict();
 export type DetectionZone = z.infer<typeof DetectionZone>;
 
+/** A zone's id and name only: what a viewer with playback needs to read review items (no polygons, no settings). */
+export const ZoneName = z.object({ id: ZoneId, name: z.string() });
+export type ZoneName = z.infer<typeof ZoneName>;
+
 export const DEFAULT_LABELS: ObjectLabel[] = ['person', 'car', 'dog', 'cat'];
 export const DEFAULT_ALERT_LABELS: ObjectLabel[] = ['person', 'car'];
 
@@ -287,6 +291,7 @@ const NoInput = z.object({}).strict().optional();
 
 export const detectionOperations = {
   getDetection: { input: CameraRef, output: CameraDetection },
+  listZones: { input: CameraRef, output: z.array(ZoneName) },
   setDetection: { input: SetDetectionConfigInput, output: CameraDetection },
   listReview: { input: ReviewQuery, output: z.array(ReviewItem) },
   getReviewItem: { input: CameraRef, output: ReviewItem },

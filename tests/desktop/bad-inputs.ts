@@ -209,6 +209,7 @@ export const BAD_INPUTS: Record<string, BadInput[]> = {
     { why: 'unknown mode', input: { cameras: [1], from: T0, to: T0 + 1000, mode: 'transcode' }, says: /mode: .*"copy"\|"exact"/ },
     { why: 'an output path', input: { cameras: [1], from: T0, to: T0 + 1000, outputDir: '/tmp/x' }, says: /unknown field\(s\) "outputDir"/ },
   ],
+  listZones: idRef(),
   // Users (preload/contract/users.ts)
   getSetup: noInput,
   completeSetup: [

@@ -74,6 +74,7 @@ describe('the preload bridge', () => {
         "listSessions",
         "listTokens",
         "listUsers",
+        "listZones",
         "login",
         "logout",
         "probeOnvif",

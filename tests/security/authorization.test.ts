@@ -128,6 +128,7 @@ const SAMPLES: { [K in OperationName]: (persona: PersonaName) => unknown | Promi
   listPtzPresets: () => ({ id: f.A }),
   listEvents: () => ({ camera: f.A, from: f.from, to: f.to }),
   getDetection: () => ({ id: f.A }),
+  listZones: () => ({ id: f.A }),
   setDetection: () => ({ id: f.A, enabled: false }),
   listReview: () => ({ camera: f.A, from: f.from, to: f.to }),
   getReviewItem: () => ({ id: f.reviewA }),

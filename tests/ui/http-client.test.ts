@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OPERATION_NAMES } from '../../preload/api.ts';
 import { httpRoutes, type HttpRoute } from '../../preload/http-routes.ts';
-import { createHttpApi } from '../../renderer/src/api/http-client.ts';
+import { createHttpApi, onSignedOut } from '../../renderer/src/api/http-client.ts';
 import { STATUS_CHANGING_OPS } from '../../main/electron/host-service.ts';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -41,6 +41,26 @@ describe('the browser client', () => {
       throw new TypeError('Failed to fetch');
     });
     expect(await createHttpApi().health(undefined as never)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+  });
+
+  it('hears a 401 on any call as "signed out", but not a wrong password', async () => {
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'sign in' } }), { status: 401 }));
+    let heard = 0;
+    const stop = onSignedOut(() => heard++);
+    const api = createHttpApi();
+    expect(await api.listCameras({})).toEqual({ ok: false, error: { code: 'unauthorized', message: 'sign in' } });
+    expect(heard).toBe(1);
+    await api.login({ username: 'anna', password: 'wrong' });
+    await api.changePassword({ currentPassword: 'wrong', newPassword: 'long enough pass' });
+    await api.getMe(undefined);
+    expect(heard).toBe(1);
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ error: { code: 'forbidden', message: 'admins only' } }), { status: 403 }));
+    await api.listUsers({});
+    expect(heard).toBe(1);
+    stop();
+    vi.stubGlobal('fetch', async () => new Response('', { status: 401 }));
+    expect(await api.getStatus({})).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(heard).toBe(1);
   });
 
   it('refuses a table that carries one operation twice', () => {

@@ -31,13 +31,20 @@ export class FootageSpans {
     return s;
   }
 
-  /** Spans of one camera overlapping [from, to), oldest first. */
+  /**
+   * Spans of one camera overlapping [from, to), oldest first. Spans are
+   * disjoint, so none after the first one that ends at or after `to` can
+   * overlap: bounding `end_ms` by it keeps the index range to the answer,
+   * however much footage lies after the window.
+   */
   query(cameraId: number, from: number, to: number): Interval[] {
     return this.sql(
         `SELECT start_ms AS start, end_ms AS end FROM footage_spans
-         WHERE camera_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms`,
+         WHERE camera_id = @camera AND end_ms > @from AND start_ms < @to
+           AND end_ms <= COALESCE((SELECT end_ms FROM footage_spans WHERE camera_id = @camera AND end_ms >= @to ORDER BY end_ms LIMIT 1), @to)
+         ORDER BY start_ms`,
       )
-      .all(cameraId, from, to) as Interval[];
+      .all({ camera: cameraId, from, to }) as Interval[];
   }
 
   /** A segment [start, end) was indexed: union it with every span it touches. */

@@ -1,8 +1,9 @@
 /**
  * The timeline query: per camera, the footage spans (from the store's merged
  * `footage_spans`, never from segment rows), the gaps between them, events,
- * and thumbnails sampled evenly across the window. A week of 16 cameras is a
- * few dozen indexed lookups.
+ * and thumbnails sampled evenly across the window. Per camera a fixed handful
+ * of indexed statements, whatever the window's length or the number of
+ * thumbnails asked for; the work that grows is building the events returned.
  */
 import {
   THUMBNAIL_SLOT_MS,
@@ -17,6 +18,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { notFound } from '../errors.ts';
 import { clipIntervals, gapsWithin, type Interval } from './intervals.ts';
 import { thumbnailId } from '../thumbnails/thumbnail-id.ts';
+import { thumbnailMoments } from './thumbnail-moments.ts';
 
 /** Most events per camera in one answer; the UI zooms in for more. */
 export const MAX_EVENTS_PER_CAMERA = 2000;
@@ -47,13 +49,15 @@ export class TimelineService {
     const { timeline } = this.store;
     const spans = clipIntervals(timeline.footageSpans(cameraId, from, to), from, to);
     const events = timeline.events(cameraId, from, to, MAX_EVENTS_PER_CAMERA + 1, this.clock.now());
+    const eventsTruncated = events.length > MAX_EVENTS_PER_CAMERA;
+    if (eventsTruncated) events.length = MAX_EVENTS_PER_CAMERA;
     return {
       cameraId,
       name,
       spans,
       gaps: gapsWithin(spans, from, to),
-      events: events.slice(0, MAX_EVENTS_PER_CAMERA).map(({ id, kind, start, end }) => ({ id, kind, start, end })),
-      eventsTruncated: events.length > MAX_EVENTS_PER_CAMERA,
+      events,
+      eventsTruncated,
       thumbnails: thumbnails > 0 ? this.sampleThumbnails(cameraId, spans, from, to, thumbnails) : [],
       footage: timeline.footageBounds(cameraId),
     };
@@ -62,24 +66,18 @@ export class TimelineService {
   /**
    * One thumbnail per equal slice of the window that has footage: the keyframe
    * slot of the segment under the slice's middle (or the footage nearest to it
-   * within the slice). Ids are deterministic; the JPEG is made on first request.
+   * within the slice). All of a camera's segments are found by one indexed
+   * statement. Ids are deterministic; the JPEG is made on first request.
    */
   private sampleThumbnails(cameraId: number, spans: Interval[], from: number, to: number, count: number): TimelineThumbnail[] {
+    const moments = thumbnailMoments(spans, from, to, count);
+    const segments = this.store.timeline.segmentsAt(cameraId, moments.map((m) => m.at));
     const out: TimelineThumbnail[] = [];
     const seen = new Set<string>();
-    const slice = (to - from) / count;
-    let s = 0;
-    for (let j = 0; j < count; j++) {
-      const a = from + j * slice;
-      const b = a + slice;
-      while (s < spans.length && spans[s].end <= a) s++;
-      if (s >= spans.length) break;
-      const span = spans[s];
-      if (span.start >= b) continue; // no footage in this slice
-      const mid = Math.min(Math.max((a + b) / 2, span.start), span.end - 1);
-      const segment = this.store.timeline.segmentAt(cameraId, Math.floor(mid));
-      if (!segment) continue;
-      const slot = Math.max(0, Math.floor((mid - segment.start) / THUMBNAIL_SLOT_MS));
+    for (let i = 0; i < moments.length; i++) {
+      const segment = segments[i];
+      if (!segment) continue; // a hole shorter than the join tolerance, inside a span
+      const slot = Math.max(0, Math.floor((moments[i].at - segment.start) / THUMBNAIL_SLOT_MS));
       const id = thumbnailId(segment.id, slot);
       if (seen.has(id)) continue;
       seen.add(id);

@@ -6,7 +6,7 @@
  * desktop-only controls only when it is there.
  */
 import type { KeepwatchApi, KeepwatchDesktopApi } from '../../../preload/api.ts';
-import { createHttpApi } from './http-client.ts';
+import { createHttpApi, onForbidden as onHttpForbidden, onSignedOut as onHttpSignedOut } from './http-client.ts';
 
 declare global {
   interface Window {
@@ -18,3 +18,12 @@ declare global {
 export const api: KeepwatchApi = window.keepwatch ?? createHttpApi();
 
 export const desktop: KeepwatchDesktopApi | null = window.keepwatchDesktop ?? null;
+
+/**
+ * Runs `listener` when a call finds nobody signed in (HTTP only: the desktop
+ * bridge is always its local owner, so there it never fires).
+ */
+export const onSignedOut: (listener: () => void) => () => void = window.keepwatch ? () => () => undefined : onHttpSignedOut;
+
+/** Runs `listener` when a call is refused for want of a right (HTTP 403): the page's idea of the person's rights is stale. */
+export const onForbidden: (listener: () => void) => () => void = window.keepwatch ? () => () => undefined : onHttpForbidden;

@@ -22,7 +22,8 @@ export interface ReviewCardProps {
   onFocus: () => void;
   onOpen: () => void;
   onToggleReviewed: () => void;
-  onExport: () => void;
+  /** Absent when the person may not export this camera's footage: no button then. */
+  onExport?: () => void;
   busy: boolean;
 }
 
@@ -83,9 +84,11 @@ export const ReviewCard = forwardRef<HTMLElement, ReviewCardProps>(function Revi
           <button type="button" className="kwf-btn kwf-btn--small" onClick={onOpen} data-testid="review-open">
             Timeline
           </button>
-          <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost" onClick={onExport} data-testid="review-export">
-            Export
-          </button>
+          {onExport && (
+            <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost" onClick={onExport} data-testid="review-export">
+              Export
+            </button>
+          )}
           <button type="button" className="kwf-btn kwf-btn--small kwf-btn--ghost" onClick={onToggleReviewed} disabled={busy} aria-pressed={item.reviewed} data-testid="review-mark">
             {item.reviewed ? 'Unmark' : 'Mark reviewed'}
           </button>

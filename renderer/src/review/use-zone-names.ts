@@ -1,7 +1,8 @@
 /**
- * Zone names of every camera (review items carry zone ids): read from each
- * camera's detection settings, again when the camera list changes and every
- * half minute (zones are edited on the Cameras page).
+ * Zone names of every camera (review items carry zone ids): `listZones` per
+ * camera (names only, so viewers with playback may read them too), again
+ * when the camera list changes and every half minute (zones are edited on
+ * the Cameras page).
  */
 import { useEffect, useState } from 'react';
 import { api } from '../api/index.ts';
@@ -23,10 +24,10 @@ export function useZoneNames(cameraIds: number[], refreshMs = 30_000): ZoneNames
   }, [refreshMs]);
   useEffect(() => {
     let alive = true;
-    void Promise.all(cameraIds.map(async (id) => [id, await api.getDetection({ id })] as const)).then((answers) => {
+    void Promise.all(cameraIds.map(async (id) => [id, await api.listZones({ id })] as const)).then((answers) => {
       if (!alive) return;
       const next = new Map<number, { id: string; name: string }[]>();
-      for (const [id, r] of answers) if (r.ok) next.set(id, r.value.config.zones.map((z) => ({ id: z.id, name: z.name })));
+      for (const [id, r] of answers) if (r.ok) next.set(id, r.value);
       setByCamera(next);
     });
     return () => {

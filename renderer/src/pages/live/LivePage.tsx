@@ -18,6 +18,7 @@ import { BackIcon, ChevronIcon, FullscreenIcon, KeyboardIcon } from '../../ui/ic
 import { LiveTile } from './LiveTile.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { useFullscreen } from './use-fullscreen.ts';
+import { useMe } from '../../users/me-context.tsx';
 import { useNow } from './use-now.ts';
 import {
   LAYOUTS,
@@ -62,7 +63,9 @@ export function LivePage({ route }: { route: Route }): React.JSX.Element {
   const fullscreen = useFullscreen(pageRef);
   const now = useNow(1000);
 
-  const list = cameras.value ?? [];
+  // Only the cameras this person may watch live (the others are not tiles at all).
+  const me = useMe();
+  const list = useMemo(() => (cameras.value ?? []).filter((c) => me.can('live', c.id)), [cameras.value, me]);
   const byId = useMemo(() => new Map(list.map((c) => [c.id, c])), [list]);
   const order = useMemo(() => orderedIds(list.map((c) => c.id), savedOrder), [list, savedOrder]);
   const pages = pageCount(order.length, layout);
@@ -169,6 +172,13 @@ export function LivePage({ route }: { route: Route }): React.JSX.Element {
       return (
         <EmptyState title="Can't reach Keepwatch" testId="live-error">
           {cameras.error} Retrying every 2 s.
+        </EmptyState>
+      );
+    }
+    if (list.length === 0 && !me.isAdmin) {
+      return (
+        <EmptyState title="No live cameras for you" testId="live-empty">
+          {me.canAny('playback') ? 'No camera is shared with you for live viewing. Its recordings are on the Timeline.' : 'No camera is shared with you yet. Ask the owner of this Keepwatch for access.'}
         </EmptyState>
       );
     }

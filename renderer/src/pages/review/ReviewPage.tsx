@@ -22,6 +22,7 @@ import { ReviewCard } from '../../review/ReviewCard.tsx';
 import { filtersHash, mergeShown, moveCursor, parseFilters, RANGES, timelineHash, type RangeKey, type ReviewFilters } from '../../review/review-filters.ts';
 import { useReview } from '../../review/use-review.ts';
 import { useZoneNames } from '../../review/use-zone-names.ts';
+import { useMe } from '../../users/me-context.tsx';
 import '../../forms/forms.css';
 import '../../timeline/timeline.css';
 import '../../review/review.css';
@@ -31,7 +32,10 @@ export function ReviewPage(): React.JSX.Element {
   const filters = useMemo(() => parseFilters(route.query), [route.query.toString()]);
   const setFilters = (patch: Partial<ReviewFilters>) => navigate(filtersHash({ ...filters, ...patch }), { replace: true });
   const cameras = useServerValue(() => api.listCameras({}), 10_000);
-  const cameraList = cameras.value ?? [];
+  // Only cameras whose footage this person may play (the engine narrows the list the same way).
+  const me = useMe();
+  const cameraList = useMemo(() => (cameras.value ?? []).filter((c) => me.can('playback', c.id)), [cameras.value, me]);
+  // Zone names (listZones: names only, readable with playback).
   const zones = useZoneNames(cameraList.map((c) => c.id));
   const review = useReview(filters);
   const timeZone = useMemo(() => viewerTimeZone(), []);
@@ -157,14 +161,14 @@ export function ReviewPage(): React.JSX.Element {
       } else if ((e.key === 'r' || e.key === 'R' || (e.key === ' ' && !onButton)) && !e.repeat) {
         e.preventDefault();
         void setReviewed(item, !item.reviewed);
-      } else if (e.key === 'e' || e.key === 'E') {
+      } else if ((e.key === 'e' || e.key === 'E') && me.can('export', item.cameraId)) {
         e.preventDefault();
         setExporting(item);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [items, cursor, setReviewed]);
+  }, [items, cursor, setReviewed, me]);
 
   const cameraName = (id: number) => cameraList.find((c) => c.id === id)?.name ?? `Camera ${id}`;
   const now = Date.now();
@@ -270,7 +274,7 @@ export function ReviewPage(): React.JSX.Element {
               <button type="button" className="kwf-btn" onClick={() => setFilters({ camera: null, severity: null, label: null, zone: null })}>
                 Clear filters
               </button>
-            ) : cameraList.length === 0 && !cameras.loading ? (
+            ) : cameraList.length === 0 && !cameras.loading && me.isAdmin ? (
               <a className="kw-btn kw-btn--primary" href="#/cameras">
                 Add a camera
               </a>
@@ -300,7 +304,7 @@ export function ReviewPage(): React.JSX.Element {
                 onFocus={() => setCursor(i)}
                 onOpen={() => open(item)}
                 onToggleReviewed={() => void setReviewed(item, !item.reviewed)}
-                onExport={() => setExporting(item)}
+                onExport={me.can('export', item.cameraId) ? () => setExporting(item) : undefined}
                 busy={busy.has(item.id)}
               />
             </div>
@@ -310,7 +314,7 @@ export function ReviewPage(): React.JSX.Element {
 
       <footer className="kwr-keys" aria-label="Keyboard shortcuts">
         <Kbd>J</Kbd>
-        <Kbd>K</Kbd> or arrows move · <Kbd>Enter</Kbd> open in the timeline · <Kbd>R</Kbd> / <Kbd>Space</Kbd> mark reviewed · <Kbd>E</Kbd> export
+        <Kbd>K</Kbd> or arrows move · <Kbd>Enter</Kbd> open in the timeline · <Kbd>R</Kbd> / <Kbd>Space</Kbd> mark reviewed{me.canAny('export') && <> · <Kbd>E</Kbd> export</>}
       </footer>
 
       {exporting && (

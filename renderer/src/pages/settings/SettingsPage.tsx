@@ -9,6 +9,7 @@ import { AboutBox } from './AboutBox.tsx';
 import { DaysKeptTable } from './DaysKeptTable.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { StoragePanel } from './StoragePanel.tsx';
+import { LanSettings } from '../../lan/LanSettings.tsx';
 import '../../forms/forms.css';
 import './settings.css';
 
@@ -24,7 +25,7 @@ export function SettingsPage(): React.JSX.Element {
     <div className="kw-page kws-page">
       <header className="kws-head">
         <h1 className="kws-title">Settings</h1>
-        <p className="kws-subtitle">Storage, retention and recording for every camera on this machine.</p>
+        <p className="kws-subtitle">Storage, retention and recording for every camera on this machine, and access from other devices.</p>
       </header>
 
       {error && (
@@ -61,6 +62,7 @@ export function SettingsPage(): React.JSX.Element {
           ) : (
             <Placeholder label="Loading settings…" tall />
           )}
+          <LanSettings />
         </div>
         <div className="kws-col">
           {cameras.value ? <DaysKeptTable cameras={cameras.value} now={now} /> : <Placeholder label="Loading cameras…" />}

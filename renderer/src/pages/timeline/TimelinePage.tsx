@@ -27,6 +27,7 @@ import { useTimeline } from '../../timeline/use-timeline.ts';
 import { centred, follow, span, zoom, ZOOM_PRESETS, type TimeWindow } from '../../timeline/view.ts';
 import { formatMoment, fromDateTimeLocalValue, toDateTimeLocalValue, viewerTimeZone } from '../../timeline/time-axis.ts';
 import { FrameBackIcon, FrameForwardIcon, NextEventIcon, PauseIcon, PlayIcon, PreviousEventIcon } from '../../timeline/icons.tsx';
+import { useMe } from '../../users/me-context.tsx';
 import '../../timeline/timeline.css';
 
 const MAX_CAMERAS = 16;
@@ -51,12 +52,16 @@ export function TimelinePage(): React.JSX.Element {
   const hashCams = parseIds(route.query.get('cameras'));
   const initialT = useRef(Number.isFinite(hashT) && hashT > 0 ? hashT : null);
 
-  const all = cameras.value ?? [];
+  // Only cameras whose recordings this person may play; export only where granted.
+  const me = useMe();
+  const all = useMemo(() => (cameras.value ?? []).filter((c) => me.can('playback', c.id)), [cameras.value, me]);
   const selected = useMemo(() => {
     const ids = hashCams ?? all.slice(0, MAX_CAMERAS).map((c) => c.id);
     return ids.filter((id) => all.some((c) => c.id === id));
   }, [hashCams?.join(','), all]);
   const selectedCams = useMemo(() => selected.map((id) => ({ id, name: all.find((c) => c.id === id)?.name ?? `Camera ${id}` })), [selected, all]);
+  const exportable = useMemo(() => all.filter((c) => me.can('export', c.id)).map((c) => ({ id: c.id, name: c.name })), [all, me]);
+  const mayExport = exportable.length > 0;
 
   const controller = useMemo(() => new PlaybackController(new ApiFootageSource(), findNextFootage, initialT.current ?? Date.now() - 60_000), []);
   useEffect(() => {
@@ -191,15 +196,15 @@ export function TimelinePage(): React.JSX.Element {
       else if (k === ']') void jumpEvent('next');
       else if (k === '+' || k === '=') setWin((w) => zoom(w, 0.5, controller.time));
       else if (k === '-') setWin((w) => zoom(w, 2, controller.time));
-      else if (k === 'i' || k === 'I') setSelection((s) => ({ ...s, from: Math.round(controller.time) }));
-      else if (k === 'o' || k === 'O') setSelection((s) => ({ ...s, to: Math.round(controller.time) }));
-      else if (k === 'e' || k === 'E') setExportOpen({ job: null });
+      else if ((k === 'i' || k === 'I') && mayExport) setSelection((s) => ({ ...s, from: Math.round(controller.time) }));
+      else if ((k === 'o' || k === 'O') && mayExport) setSelection((s) => ({ ...s, to: Math.round(controller.time) }));
+      else if ((k === 'e' || k === 'E') && mayExport) setExportOpen({ job: null });
       else handled = false;
       if (handled) e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [controller, seek, setSpeed, speedIndex, jumpEvent, exportOpen]);
+  }, [controller, seek, setSpeed, speedIndex, jumpEvent, exportOpen, mayExport]);
 
   const [jumpText, setJumpText] = useState('');
   const jump = () => {
@@ -225,9 +230,15 @@ export function TimelinePage(): React.JSX.Element {
   if (!all.length) {
     return (
       <div className="kwt-page kwt-center">
-        <EmptyState title="No cameras yet" action={<a className="kw-btn kw-btn--primary" href="#/cameras">Add a camera</a>} testId="timeline-empty">
-          Recordings appear here on a timeline once a camera is recording.
-        </EmptyState>
+        {me.isAdmin ? (
+          <EmptyState title="No cameras yet" action={<a className="kw-btn kw-btn--primary" href="#/cameras">Add a camera</a>} testId="timeline-empty">
+            Recordings appear here on a timeline once a camera is recording.
+          </EmptyState>
+        ) : (
+          <EmptyState title="No recordings for you" testId="timeline-empty">
+            No camera's recordings are shared with you. Ask the owner of this Keepwatch for access.
+          </EmptyState>
+        )}
       </div>
     );
   }
@@ -249,9 +260,11 @@ export function TimelinePage(): React.JSX.Element {
         </div>
         <span className="kwt-bar__spacer" />
         {cameras.error && <span className="kwt-bar__warn">{cameras.error}</span>}
-        <button type="button" className="kw-btn" onClick={() => setPanel((p) => !p)} aria-expanded={panel} data-testid="exports-toggle">
-          Exports
-        </button>
+        {mayExport && (
+          <button type="button" className="kw-btn" onClick={() => setPanel((p) => !p)} aria-expanded={panel} data-testid="exports-toggle">
+            Exports
+          </button>
+        )}
       </header>
 
       <div className="kwt-body">
@@ -267,7 +280,7 @@ export function TimelinePage(): React.JSX.Element {
             </div>
           )}
         </section>
-        {panel && <ExportsPanel timeZone={timeZone} onOpen={(job) => setExportOpen({ job })} onClose={() => setPanel(false)} />}
+        {panel && mayExport && <ExportsPanel timeZone={timeZone} onOpen={(job) => setExportOpen({ job })} onClose={() => setPanel(false)} />}
       </div>
 
       <div className="kwt-transport" role="toolbar" aria-label="Playback controls">
@@ -348,15 +361,19 @@ export function TimelinePage(): React.JSX.Element {
             </button>
           </span>
         )}
-        <button type="button" className="kw-btn" onClick={() => setSelection((s) => ({ ...s, from: Math.round(controller.time) }))} title="Mark the export start at the cursor (I)">
-          Mark in
-        </button>
-        <button type="button" className="kw-btn" onClick={() => setSelection((s) => ({ ...s, to: Math.round(controller.time) }))} title="Mark the export end at the cursor (O)">
-          Mark out
-        </button>
-        <button type="button" className="kw-btn kw-btn--primary" onClick={() => setExportOpen({ job: null })} disabled={!selected.length} data-testid="export-open" title="Export (E)">
-          Export…
-        </button>
+        {mayExport && (
+          <>
+            <button type="button" className="kw-btn" onClick={() => setSelection((s) => ({ ...s, from: Math.round(controller.time) }))} title="Mark the export start at the cursor (I)">
+              Mark in
+            </button>
+            <button type="button" className="kw-btn" onClick={() => setSelection((s) => ({ ...s, to: Math.round(controller.time) }))} title="Mark the export end at the cursor (O)">
+              Mark out
+            </button>
+            <button type="button" className="kw-btn kw-btn--primary" onClick={() => setExportOpen({ job: null })} disabled={!selected.length} data-testid="export-open" title="Export (E)">
+              Export…
+            </button>
+          </>
+        )}
       </div>
       <div className="kwt-trackbox" ref={tracksBox}>
         <TimelineTracks
@@ -371,10 +388,10 @@ export function TimelinePage(): React.JSX.Element {
         />
       </div>
 
-      {exportOpen && (
+      {exportOpen && mayExport && (
         <ExportDialog
-          cameras={selectedCams.length ? selectedCams : all.map((c) => ({ id: c.id, name: c.name }))}
-          selected={selected}
+          cameras={selectedCams.some((c) => me.can('export', c.id)) ? selectedCams.filter((c) => me.can('export', c.id)) : exportable}
+          selected={selected.filter((id) => me.can('export', id))}
           from={defaultFrom}
           to={defaultTo}
           timeZone={timeZone}
