@@ -88,9 +88,11 @@ describe('motion from a real camera feed (ffmpeg)', () => {
     // Backdated to the start of the GOP it joined in (keyframes every second), not stamped "now".
     expect(late[0].at).toBeLessThanOrEqual(joinAt - 150);
     expect(late[0].at).toBeGreaterThanOrEqual(start + 5800);
+    // The same instants as the first decoder's frames: on its 200 ms grid (measured against
+    // the grid, not each frame, because a loaded machine may drop some of the first decoder's).
     for (const f of late) {
-      const nearest = Math.min(...frames.map((g) => Math.abs(g.at - f.at)));
-      expect(nearest).toBeLessThanOrEqual(50); // the same instants as the first decoder's frames (200 ms apart)
+      const offset = (((f.at - frames[0].at) % 200) + 200) % 200;
+      expect(Math.min(offset, 200 - offset)).toBeLessThanOrEqual(50);
     }
     const pid = source!.stats().pid;
     expect(alive(pid)).toBe(true);
