@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     ['peer', await optional('./peer-motion.ts', 'benchPeerMotion')],
     ['detection-motion', await optional('./detection-motion.ts', 'benchDetectionMotion')],
     ['detection-latency', await optional('./detection-latency.ts', 'benchDetectionLatency')],
+    ['users', await optional('./users.ts', 'benchUsers')],
   ];
   const rows: BenchRow[] = [];
   const errors: string[] = [];

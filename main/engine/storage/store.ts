@@ -146,6 +146,19 @@ export class Store {
     return this.checkpointer.checkpoint();
   }
 
+  /**
+   * A prepared statement kept for reuse: compiling SQL costs more than the
+   * lookup itself, and the hot single-row reads (the access check resolves
+   * an id to its camera on every request) run many times a second. Only for
+   * `get`/`all`, never `iterate` (a statement cannot iterate twice at once).
+   */
+  private cached(sql: string): ReturnType<Db['prepare']> {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+  private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
+
   /** Runs `fn` in one SQLite transaction: every Store write inside it lands together or not at all. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -209,12 +222,10 @@ export class Store {
   }
 
   getCamera(id: number): CameraRow | null {
-    const row = this.db
-      .prepare(
-        `SELECT id, name, enabled, source, credentials, max_age_ms AS maxAgeMs, created_at AS createdAt
+    const row = this.cached(
+      `SELECT id, name, enabled, source, credentials, max_age_ms AS maxAgeMs, created_at AS createdAt
          FROM cameras WHERE id = ?`,
-      )
-      .get(id) as (Omit<CameraRow, 'enabled'> & { enabled: number }) | undefined;
+    ).get(id) as (Omit<CameraRow, 'enabled'> & { enabled: number }) | undefined;
     return row ? { ...row, enabled: row.enabled === 1 } : null;
   }
 
@@ -250,12 +261,10 @@ export class Store {
   }
 
   listStreams(cameraId: number): StreamRow[] {
-    return this.db
-      .prepare(
-        `SELECT id, camera_id AS cameraId, kind, url, codec, width, height, audio_codec AS audioCodec
+    return this.cached(
+      `SELECT id, camera_id AS cameraId, kind, url, codec, width, height, audio_codec AS audioCodec
          FROM streams WHERE camera_id = ? ORDER BY kind`,
-      )
-      .all(cameraId) as StreamRow[];
+    ).all(cameraId) as StreamRow[];
   }
 
   updateStreamInfo(streamId: number, info: { codec: string | null; width: number | null; height: number | null; audioCodec?: string | null }): void {
@@ -382,7 +391,7 @@ export class Store {
   }
 
   getSegment(id: number): SegmentRow | null {
-    const row = this.db.prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE id = ?`).get(id) as RawSegment | undefined;
+    const row = this.cached(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE id = ?`).get(id) as RawSegment | undefined;
     return row ? toSegment(row) : null;
   }
 
