@@ -81,6 +81,11 @@ describe('ffmpeg command line', () => {
     p.push('frame=10\nout_time_us=400000\ntotal_size=1234\nprog');
     p.push('ress=continue\nout_time_us=N/A\ntotal_size=N/A\nprogress=end\n');
     expect(blocks).toEqual([{ outTimeUs: 400000, totalSize: 1234, end: false }, { outTimeUs: null, totalSize: null, end: true }]);
+    // CRLF, split anywhere, the older out_time_ms key (also microseconds), a block without a time.
+    blocks.length = 0;
+    const text = 'bitrate= 5.0kbits/s\r\nout_time_ms=2500000\r\n  total_size=99\r\nprogress=continue\r\nprogress=continue\n';
+    for (let i = 0; i < text.length; i += 3) p.push(text.slice(i, i + 3));
+    expect(blocks).toEqual([{ outTimeUs: 2500000, totalSize: 99, end: false }, { outTimeUs: null, totalSize: null, end: false }]);
   });
 
   it('transcodes G.711 audio to AAC but copies AAC', () => {

@@ -10,35 +10,63 @@ export interface ProgressBlock {
   end: boolean;
 }
 
+/**
+ * Reads the blocks as they arrive, once a second per camera. Only the three
+ * keys the recorder uses are looked at, in place: no array of lines, no
+ * record of every key (ffmpeg sends a dozen per block).
+ */
 export class ProgressParser {
   private partial = '';
-  private current: Record<string, string> = {};
+  private outTimeUs: number | null = null;
+  private outTimeMs: number | null = null;
+  private totalSize: number | null = null;
 
   constructor(private readonly onBlock: (b: ProgressBlock) => void) {}
 
   push(chunk: string): void {
-    const lines = (this.partial + chunk).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = raw.trim();
-      const eq = line.indexOf('=');
-      if (eq <= 0) continue;
-      const key = line.slice(0, eq);
-      const value = line.slice(eq + 1);
-      if (key === 'progress') {
-        const us = Number(this.current.out_time_us ?? this.current.out_time_ms);
-        const size = Number(this.current.total_size);
-        this.onBlock({
-          outTimeUs: Number.isFinite(us) && us > 0 ? us : null,
-          totalSize: Number.isFinite(size) && size >= 0 ? size : null,
-          end: value === 'end',
-        });
-        this.current = {};
-      } else {
-        this.current[key] = value;
-      }
+    const text = this.partial ? this.partial + chunk : chunk;
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) this.line(text, from, nl);
+    this.partial = from < text.length ? text.slice(from) : '';
+  }
+
+  /** One `key=value` line, text[from, to). */
+  private line(text: string, from: number, to: number): void {
+    while (from < to && text.charCodeAt(from) <= 32) from++;
+    if (text.startsWith('out_time_us=', from)) this.outTimeUs = numberIn(text, from + 12, to);
+    else if (text.startsWith('out_time_ms=', from)) this.outTimeMs = numberIn(text, from + 12, to);
+    else if (text.startsWith('total_size=', from)) this.totalSize = numberIn(text, from + 11, to);
+    else if (text.startsWith('progress=', from)) {
+      const us = this.outTimeUs ?? this.outTimeMs;
+      const size = this.totalSize;
+      this.onBlock({
+        outTimeUs: us !== null && us > 0 ? us : null,
+        totalSize: size !== null && size >= 0 ? size : null,
+        end: text.startsWith('end', from + 9),
+      });
+      this.outTimeUs = this.outTimeMs = this.totalSize = null;
     }
   }
+}
+
+/** The decimal number in text[from, to) (trailing space or CR allowed), or null ("N/A"). */
+function numberIn(text: string, from: number, to: number): number | null {
+  let value = 0;
+  let digits = 0;
+  let sign = 1;
+  if (text.charCodeAt(from) === 45 /* - */) {
+    sign = -1;
+    from++;
+  }
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c <= 32) break;
+    else return null;
+  }
+  return digits ? sign * value : null;
 }
 
 /** One line of `-segment_list_type csv`: `name,start,end` (the name may be quoted). */

@@ -24,6 +24,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { LiveSink, MediaPipeline, RunContext } from './pipeline.ts';
 import { SegmentPipeline } from './segment-pipeline.ts';
 import { LivePipeline } from './live-pipeline.ts';
+import { Heartbeat, type Beating } from './heartbeat.ts';
 
 export type { LiveSink } from './pipeline.ts';
 
@@ -78,6 +79,8 @@ export interface RecorderDeps {
   random?: () => number;
   onSegment?(segment: SegmentRow): void;
   onStatus?(cameraId: number, kind: StreamKind, status: RecorderStatus): void;
+  /** The supervisor's one timer for all its recorders; a recorder made alone gets its own. */
+  heartbeat?: Heartbeat;
 }
 
 interface Run {
@@ -95,7 +98,9 @@ interface Run {
 export class StreamRecorder {
   private run: Run | null = null;
   private retryTimer: TimerHandle | null = null;
-  private ticker: TimerHandle | null = null;
+  private readonly heartbeat: Heartbeat;
+  /** This recorder as a member of the heartbeat. */
+  private readonly beating: Beating = { beat: () => this.tick(), fast: () => this.run?.pipeline.busy() ?? false };
   /** A connection attempt between its start and ffmpeg's spawn (the run folder is being prepared). */
   private connecting: Promise<void> | null = null;
   private attempt = 0;
@@ -112,6 +117,7 @@ export class StreamRecorder {
     private readonly options: RecorderOptions = DEFAULT_RECORDER_OPTIONS,
   ) {
     this.current = { state: 'connecting', since: deps.clock.now(), lastError: null, retryAt: null };
+    this.heartbeat = deps.heartbeat ?? new Heartbeat(deps.clock);
   }
 
   get status(): RecorderStatus {
@@ -122,7 +128,7 @@ export class StreamRecorder {
     if (!this.stopped) return;
     this.stopped = false;
     this.setStatus({ state: 'connecting', since: this.deps.clock.now(), lastError: this.current.lastError, retryAt: null });
-    this.scheduleTick();
+    this.heartbeat.add(this.beating);
     this.connect();
   }
 
@@ -131,8 +137,8 @@ export class StreamRecorder {
     const { clock } = this.deps;
     this.stopped = true;
     clock.clearTimeout(this.retryTimer);
-    clock.clearTimeout(this.ticker);
-    this.retryTimer = this.ticker = null;
+    this.retryTimer = null;
+    this.heartbeat.remove(this.beating);
     await this.connecting;
     const run = this.run;
     if (run) {
@@ -245,28 +251,15 @@ export class StreamRecorder {
   }
 
   /**
-   * Ticks every 100 ms while a live viewer reads the stream (latency), else
-   * once a second (stall detection needs no more): idle cameras cost nothing.
-   */
-  private scheduleTick(): void {
-    if (this.stopped) return;
-    const fast = this.run?.pipeline.busy() ?? false;
-    this.ticker = this.deps.clock.setTimeout(() => {
-      this.tick();
-      this.scheduleTick();
-    }, fast ? 100 : 1000);
-  }
-
-  /**
-   * Someone started watching: read what is there now and tick fast from now
-   * on, instead of waiting up to a second for the next slow tick (time to
-   * the first live frame).
+   * Someone started watching: read what is there now and beat fast from now
+   * on (every 100 ms while a live viewer reads the stream, else once a
+   * second: ./heartbeat.ts), instead of waiting up to a second for the next
+   * slow beat (time to the first live frame).
    */
   wake(): void {
     if (this.stopped || !this.run) return;
-    if (this.ticker) this.deps.clock.clearTimeout(this.ticker);
     this.tick();
-    this.scheduleTick();
+    this.heartbeat.quicken();
   }
 
   private tick(): void {

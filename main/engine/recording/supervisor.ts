@@ -5,6 +5,7 @@
  */
 import type { StreamKind } from '../storage/store.ts';
 import { StreamRecorder, type RecorderDeps, type RecorderOptions, type RecorderStatus } from './stream-recorder.ts';
+import { Heartbeat } from './heartbeat.ts';
 
 interface Entry {
   recorder: StreamRecorder;
@@ -14,11 +15,15 @@ interface Entry {
 
 export class RecordingSupervisor {
   private readonly recorders = new Map<string, Entry>();
+  /** Every recorder's stall checks on one timer. */
+  private readonly deps: RecorderDeps;
 
   constructor(
-    private readonly deps: RecorderDeps,
+    deps: RecorderDeps,
     private readonly options: RecorderOptions,
-  ) {}
+  ) {
+    this.deps = { ...deps, heartbeat: deps.heartbeat ?? new Heartbeat(deps.clock) };
+  }
 
   private static key(cameraId: number, kind: StreamKind): string {
     return `${cameraId}/${kind}`;
