@@ -34,24 +34,24 @@ export interface SegmentBounds {
 
 export class TimelineIndex {
   private readonly statements = new Map<string, Statement>();
-  private readonly rawStatements = new Map<string, Statement>();
 
   constructor(
     private readonly db: Db,
     private readonly spans: FootageSpans,
   ) {}
 
-  /** Prepared once, reused by every timeline answer. */
-  private sql(text: string): Statement {
+  /**
+   * Prepared once, reused by every timeline answer. `arrays`: rows as arrays
+   * (no object per row); `value`: the first column of the first row.
+   */
+  private sql(text: string, shape: 'rows' | 'arrays' | 'value' = 'rows'): Statement {
     let s = this.statements.get(text);
-    if (!s) this.statements.set(text, (s = this.db.prepare(text)));
-    return s;
-  }
-
-  /** The same, returning rows as arrays (no object per row). */
-  private raw(text: string): Statement {
-    let s = this.rawStatements.get(text);
-    if (!s) this.rawStatements.set(text, (s = this.db.prepare(text).raw(true)));
+    if (!s) {
+      s = this.db.prepare(text);
+      if (shape === 'arrays') s.raw(true);
+      if (shape === 'value') s.pluck(true);
+      this.statements.set(text, s);
+    }
     return s;
   }
 
@@ -59,25 +59,40 @@ export class TimelineIndex {
    * Events overlapping [from, to), oldest first, at most `limit`, shaped as the
    * timeline draws them (the full rows are in onvif-index.ts). Same rule as
    * there: events started up to a day before `from`, plus any still open
-   * however old. Rows come back as arrays (raw), one object built per event:
-   * a week of 16 cameras is ~8 000 events, and better-sqlite3's row objects
-   * cost more than the query.
+   * however old. A week of 16 cameras is ~8 000 events, and better-sqlite3's
+   * row objects cost several times the query itself, so the rows come back as
+   * one JSON text per camera and one object is built per event.
    */
   events(cameraId: number, from: number, to: number, limit: number, now: number): TimelineEventRow[] {
     const lookBack = 24 * 3600_000;
     const out: TimelineEventRow[] = [];
     // Open for more than the look-back: one per kind and source at most, through the partial index.
-    const longOpen = this.raw(
+    const longOpen = this.sql(
       `SELECT id, kind, start_ms FROM events INDEXED BY events_open
        WHERE camera_id = ? AND end_ms IS NULL AND start_ms < ? ORDER BY start_ms, id LIMIT ?`,
+      'arrays',
     ).all(cameraId, from - lookBack, limit) as [number, string, number][];
     for (const [id, kind, start] of longOpen) out.push({ id, kind, start, end: null });
     if (out.length >= limit) return out;
-    const recent = this.raw(
-      `SELECT id, kind, start_ms, end_ms FROM events
-       WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND COALESCE(end_ms, ?) >= ?
-       ORDER BY start_ms, id LIMIT ?`,
-    ).all(cameraId, from - lookBack, to, now, from, limit - out.length) as [number, string, number, number | null][];
+    // One JSON text for the lot: cheaper than a row per event through better-sqlite3.
+    const recent = JSON.parse(
+      this.sql(
+        `SELECT json_group_array(json_array(id, kind, start_ms, end_ms)) FROM (
+           SELECT id, kind, start_ms, end_ms FROM events
+           WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND COALESCE(end_ms, ?) >= ?
+           ORDER BY start_ms, id LIMIT ?)`,
+        'value',
+      ).get(cameraId, from - lookBack, to, now, from, limit - out.length) as string,
+    ) as [number, string, number, number | null][];
+    // SQLite aggregates in the subquery's order, but does not promise it: check, and sort if ever not.
+    for (let i = 1; i < recent.length; i++) {
+      const a = recent[i - 1];
+      const b = recent[i];
+      if (a[2] > b[2] || (a[2] === b[2] && a[0] > b[0])) {
+        recent.sort((x, y) => x[2] - y[2] || x[0] - y[0]);
+        break;
+      }
+    }
     for (const r of recent) out.push({ id: r[0], kind: r[1], start: r[2], end: r[3] });
     return out;
   }
@@ -95,11 +110,15 @@ export class TimelineIndex {
   segmentsAt(cameraId: number, times: readonly number[]): (SegmentBounds | null)[] {
     const out: (SegmentBounds | null)[] = times.map(() => null);
     if (!times.length) return out;
-    const rows = this.raw(
-      `SELECT t.key, s.id, s.start_ms, s.end_ms FROM json_each(@times) AS t
-       JOIN segments AS s ON s.id = (SELECT id FROM segments WHERE camera_id = @camera AND start_ms <= t.value ORDER BY start_ms DESC LIMIT 1)`,
-    ).all({ camera: cameraId, times: JSON.stringify(times) }) as [number, number, number, number][];
-    for (const [i, id, start, end] of rows) if (end > times[i]) out[i] = { id, start, end };
+    // One JSON text back, each hit tagged with its moment's index (so order does not matter).
+    const hits = JSON.parse(
+      this.sql(
+        `SELECT json_group_array(json_array(t.key, s.id, s.start_ms, s.end_ms)) FROM json_each(@times) AS t
+         JOIN segments AS s ON s.id = (SELECT id FROM segments WHERE camera_id = @camera AND start_ms <= t.value ORDER BY start_ms DESC LIMIT 1)`,
+        'value',
+      ).get({ camera: cameraId, times: JSON.stringify(times) }) as string,
+    ) as [number, number, number, number][];
+    for (const [i, id, start, end] of hits) if (end > times[i]) out[i] = { id, start, end };
     return out;
   }
 

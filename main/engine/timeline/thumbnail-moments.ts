@@ -5,20 +5,13 @@
  */
 import type { Interval } from './intervals.ts';
 
-export interface ThumbnailMoment {
-  /** Which slice of the window (0 … count - 1). */
-  slice: number;
-  /** Integer UTC ms inside the footage. */
-  at: number;
-}
-
 /**
  * For each slice [a, b) of [from, to) that overlaps `spans` (sorted, disjoint,
  * clipped to the window): the slice's middle, or the nearest moment of footage
- * to it within the slice's first overlapping span.
+ * to it within the slice's first overlapping span: integer UTC ms, ascending.
  */
-export function thumbnailMoments(spans: readonly Interval[], from: number, to: number, count: number): ThumbnailMoment[] {
-  const out: ThumbnailMoment[] = [];
+export function thumbnailMoments(spans: readonly Interval[], from: number, to: number, count: number): number[] {
+  const out: number[] = [];
   const slice = (to - from) / count;
   let s = 0;
   for (let j = 0; j < count; j++) {
@@ -28,7 +21,7 @@ export function thumbnailMoments(spans: readonly Interval[], from: number, to: n
     if (s >= spans.length) break;
     const span = spans[s];
     if (span.start >= b) continue; // no footage in this slice
-    out.push({ slice: j, at: Math.floor(Math.min(Math.max((a + b) / 2, span.start), span.end - 1)) });
+    out.push(Math.floor(Math.min(Math.max((a + b) / 2, span.start), span.end - 1)));
   }
   return out;
 }

@@ -71,13 +71,13 @@ export class TimelineService {
    */
   private sampleThumbnails(cameraId: number, spans: Interval[], from: number, to: number, count: number): TimelineThumbnail[] {
     const moments = thumbnailMoments(spans, from, to, count);
-    const segments = this.store.timeline.segmentsAt(cameraId, moments.map((m) => m.at));
+    const segments = this.store.timeline.segmentsAt(cameraId, moments);
     const out: TimelineThumbnail[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < moments.length; i++) {
       const segment = segments[i];
       if (!segment) continue; // a hole shorter than the join tolerance, inside a span
-      const slot = Math.max(0, Math.floor((moments[i].at - segment.start) / THUMBNAIL_SLOT_MS));
+      const slot = Math.max(0, Math.floor((moments[i] - segment.start) / THUMBNAIL_SLOT_MS));
       const id = thumbnailId(segment.id, slot);
       if (seen.has(id)) continue;
       seen.add(id);
