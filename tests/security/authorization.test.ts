@@ -12,14 +12,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { startHeadless, type Headless } from '../../main/headless.ts';
+import type { Headless } from '../../main/headless.ts';
+import { signIn, startTestServer, upgradeStatus } from '../helpers/test-server.ts';
 import { OPERATION_ACCESS, OPERATION_NAMES, RIGHTS, type Access, type OperationName, type Right } from '../../preload/api.ts';
 import { httpRoutes, requestForInput } from '../../preload/http-routes.ts';
 import { rawPath, rawRoutes, type RawRoute, type RawRouteName } from '../../preload/raw-routes.ts';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { FAST_RECORDER } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { makeClips } from '../live/browser-fixture.ts';
 
@@ -72,14 +71,7 @@ async function createViewer(cameras: unknown[]): Promise<{ id: number; username:
   return { id: user.id, username };
 }
 
-async function login(username: string): Promise<string> {
-  const res = await fetch(base() + '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-  expect(res.status, `login ${username}`).toBe(200);
-  const cookie = res.headers.get('set-cookie') ?? '';
-  const m = /kw_session=([^;]+)/.exec(cookie);
-  if (!m) throw new Error(`no session cookie in ${cookie}`);
-  return `kw_session=${m[1]}`;
-}
+const login = (username: string) => signIn(app, username, PASSWORD);
 
 function headersOf(persona: PersonaName, right: Right | 'see'): Record<string, string> {
   switch (persona) {
@@ -250,16 +242,7 @@ beforeAll(async () => {
   const clips = join(tmp.dir, 'clips');
   mkdirSync(clips);
   sims = await startSimCameras(await makeClips(clips, [{ color: 1 }, { color: 5 }]));
-  app = await startHeadless({
-    dataDir: join(tmp.dir, 'data'),
-    port: 0,
-    staticDir: null,
-    recorder: FAST_RECORDER,
-    logSink: { write() {} },
-    thumbnails: { background: false },
-    // A cheap hash: the matrix logs in a dozen times (the real cost is measured by the bench).
-    users: { passwordCost: { N: 2 ** 10, r: 8, p: 1 } },
-  });
+  app = await startTestServer(join(tmp.dir, 'data'));
   app.engine.updateSettings({ segmentSeconds: 2, freeSpaceFloorBytes: 0 });
   f.A = (await ownerJson<{ id: number }>('POST', '/api/cameras', { name: SECRET_NAME, mainUrl: sims.cameras[0].mainUrl })).id;
   f.B = (await ownerJson<{ id: number }>('POST', '/api/cameras', { name: 'B', mainUrl: sims.cameras[1].mainUrl })).id;
@@ -382,18 +365,7 @@ async function rawStatus(route: RawRoute, persona: PersonaName, params: Record<s
     await res.arrayBuffer();
     return res.status;
   }
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${app.port}${path}`, { headers: { ...headers, Origin: base() } });
-    ws.on('open', () => {
-      ws.terminate();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', reject);
-  });
+  return upgradeStatus(`ws://127.0.0.1:${app.port}${path}`, { ...headers, Origin: base() });
 }
 
 describe('the raw routes (media, pictures, downloads, live)', () => {

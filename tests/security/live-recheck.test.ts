@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHeadless, type Headless } from '../../main/headless.ts';
+import type { Headless } from '../../main/headless.ts';
+import { signIn, startTestServer } from '../helpers/test-server.ts';
 import { LIVE_CLOSE } from '../../preload/api.ts';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { FAST_RECORDER } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { makeClips } from '../live/browser-fixture.ts';
 
@@ -34,8 +34,7 @@ async function owner<T>(method: string, path: string, body?: unknown): Promise<T
 async function account(role: 'admin' | 'viewer', cameras: unknown[]): Promise<{ id: number; cookie: string }> {
   const username = `person${++serial}`;
   const { id } = await owner<{ id: number }>('POST', '/api/users', { username, password: PASSWORD, role, cameras });
-  const res = await fetch(base() + '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-  return { id, cookie: /kw_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0] };
+  return { id, cookie: await signIn(app, username, PASSWORD) };
 }
 
 /** A live viewer that has received video; resolves its close. */
@@ -61,15 +60,7 @@ beforeAll(async () => {
   const clips = join(tmp.dir, 'clips');
   mkdirSync(clips);
   sims = await startSimCameras(await makeClips(clips, [{ color: 2 }]));
-  app = await startHeadless({
-    dataDir: join(tmp.dir, 'data'),
-    port: 0,
-    staticDir: null,
-    recorder: FAST_RECORDER,
-    logSink: { write() {} },
-    thumbnails: { background: false },
-    users: { passwordCost: { N: 2 ** 10, r: 8, p: 1 } },
-  });
+  app = await startTestServer(join(tmp.dir, 'data'));
   camera = (await owner<{ id: number }>('POST', '/api/cameras', { name: 'Door', mainUrl: sims.cameras[0].mainUrl })).id;
 }, 90_000);
 

@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHeadless, type Headless } from '../../main/headless.ts';
+import type { Headless } from '../../main/headless.ts';
+import { startTestServer } from '../helpers/test-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -33,13 +34,7 @@ async function send(method: string, path: string, opts: { cookie?: string; beare
 const sessionOf = (setCookie: string) => /kw_session=[^;]+/.exec(setCookie)?.[0] ?? '';
 
 beforeAll(async () => {
-  app = await startHeadless({
-    dataDir: join(tmp.dir, 'data'),
-    port: 0,
-    staticDir: null,
-    logSink: { write() {} },
-    users: { passwordCost: { N: 2 ** 10, r: 8, p: 1 }, sessionIdleMs: 1500 },
-  });
+  app = await startTestServer(join(tmp.dir, 'data'), { users: { sessionIdleMs: 1500 } });
 }, 30_000);
 
 afterAll(async () => {

@@ -13,12 +13,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHeadless, type Headless } from '../../main/headless.ts';
+import type { Headless } from '../../main/headless.ts';
+import { signIn, startTestServer, upgradeStatus } from '../helpers/test-server.ts';
 import { LIVE_CLOSE } from '../../preload/api.ts';
 import { startSimCameras, type SimCameraSet } from '../sim/cameras.ts';
 import { fileSignature, nearestPalette, sampleColors } from '../sim/signature.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { FAST_RECORDER } from '../helpers/engine.ts';
 import { sleep, waitFor } from '../helpers/wait.ts';
 
 const CAMERAS = 16;
@@ -119,14 +119,7 @@ const viewers: Viewer[] = [];
 beforeAll(async () => {
   // Small, cheap streams: 16 of them on 2 cores, plus 16 live viewers and the pollers.
   sims = await startSimCameras(Array.from({ length: CAMERAS }, (_, i) => ({ color: i, width: 320, height: 180, fps: 10 })));
-  app = await startHeadless({
-    dataDir: join(tmp.dir, 'data'),
-    port: 0,
-    staticDir: null,
-    recorder: FAST_RECORDER,
-    logSink: { write() {} },
-    thumbnails: { background: false },
-  });
+  app = await startTestServer(join(tmp.dir, 'data'));
   app.engine.updateSettings({ segmentSeconds: 2, freeSpaceFloorBytes: 0 });
   // Added in a shuffled order, so camera ids, ports and colours do not line up.
   const order = [5, 12, 0, 9, 3, 14, 7, 1, 10, 15, 2, 8, 13, 4, 11, 6];
@@ -141,9 +134,7 @@ beforeAll(async () => {
     const cameras = [ids[2 * i], ids[2 * i + 1]];
     const username = `viewer${i + 1}`;
     const user = await owner<{ id: number }>('POST', '/api/users', { username, password: PASSWORD, role: 'viewer', cameras });
-    const res = await fetch(base() + '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-    expect(res.status).toBe(200);
-    const cookie = /kw_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
+    const cookie = await signIn(app, username, PASSWORD);
     viewers.push({ id: user.id, username, cookie, cameras, runs: new Map(), sockets: new Map(), closes: new Map(), leaks: [], thumbnails: [], recordings: [], polls: 0 });
   }
   // Every camera is someone's, exactly once.
@@ -242,12 +233,6 @@ describe('8 viewers of 16 cameras through a reconnect storm', () => {
     // And the revoked camera is gone for that viewer everywhere.
     const res = await fetch(base() + `/api/cameras/${revoked}`, { headers: { Cookie: v.cookie } });
     expect(res.status).toBe(404);
-    const again = await new Promise<number>((r) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${app.port}/api/live/${revoked}/main`, { headers: { Cookie: v.cookie, Origin: base() } });
-      ws.once('unexpected-response', (_req, resp) => r(resp.statusCode ?? 0));
-      ws.once('open', () => (ws.terminate(), r(101)));
-      ws.once('error', () => r(0));
-    });
-    expect(again).toBe(404);
+    expect(await upgradeStatus(`ws://127.0.0.1:${app.port}/api/live/${revoked}/main`, { Cookie: v.cookie, Origin: base() })).toBe(404);
   }, 300_000);
 });
