@@ -5,26 +5,31 @@
  * - Timeline query, a week × 16 cameras: 161k synthetic 60 s segment rows
  *   (with an outage every few hours, so there are spans and gaps to merge)
  *   and motion events, through TimelineService as the API calls it (spans,
- *   gaps, events and 48 thumbnail ids per camera). Median of 25.
+ *   gaps, events and 48 thumbnail ids per camera). Median of 25, with the
+ *   spread. Target ≤ 10 ms.
  * - Export of 1 h of 1080p: one 60 s 1080p 4 Mb/s fragmented-MP4 segment made
  *   with ffmpeg (moving grain for a real bitrate), copied as 60 consecutive
  *   indexed segments. A copy export of that hour (read every source, rebase,
  *   write, SHA-256 of the output, fsync; the sources' SHA-256 taken at
  *   indexing, as in steady state) against a plain durable copy of the same 60
- *   files through user space (read + write + fsync), alternated, best of
- *   each. Target: export throughput ≥ 0.7 × the plain copy's. Also shown: the
- *   kernel's copy_file_range (copyFile), the export when it must hash the
+ *   files through user space (read + write + fsync), run in pairs (each run
+ *   starting from a flushed disk): the ratio of each pair, median and spread
+ *   of 3 pairs, once on the machine as it is and once with a busy process per
+ *   core running throughout ("under load").
+ *   Target: export throughput ≥ 0.8 × the plain copy's, in both. Also shown:
+ *   the kernel's copy_file_range (copyFile), the export when it must hash the
  *   sources too, and ffmpeg's concat demuxer with `-c copy` (no hashing).
  * - Seek to first frame in Chromium: the Timeline page on that hour; jumps to
  *   random moments; time from the jump to the frame at the target decoded
  *   (readyState ≥ 2, not seeking, currentTime at the target). Median.
  *   Target ≤ 500 ms.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { Store, databaseOf } from '../main/engine/storage/store.ts';
 import { ManualClock } from '../main/engine/clock.ts';
@@ -104,6 +109,8 @@ function timelineQuery(rows: BenchRow[]): void {
       if (i > 0) times.push(performance.now() - a);
     }
     const ms = median(times);
+    const sorted = [...times].sort((a, b) => a - b);
+    const spread = `${sorted[0].toFixed(1)}-${sorted[sorted.length - 1].toFixed(1)} ms, middle half ${sorted[Math.floor(sorted.length / 4)].toFixed(1)}-${sorted[Math.floor((3 * sorted.length) / 4)].toFixed(1)}`;
     const spans = sample.cameras.reduce((n, c) => n + c.spans.length, 0);
     const events = sample.cameras.reduce((n, c) => n + c.events.length, 0);
     rows.push({
@@ -111,9 +118,9 @@ function timelineQuery(rows: BenchRow[]): void {
       name: 'timeline query: 16 cameras × 7 days (spans, gaps, events, 48 thumbnails each)',
       value: ms,
       unit: 'ms',
-      target: '≤ 20',
-      pass: ms <= 20,
-      note: `${total} segment rows → ${spans} spans, ${events} events; rows made in ${(fillMs / 1000).toFixed(1)} s`,
+      target: '≤ 10',
+      pass: ms <= 10,
+      note: `median of ${times.length} (${spread}); ${total} segment rows → ${spans} spans, ${events} events; rows made in ${(fillMs / 1000).toFixed(1)} s`,
     });
     store.close();
   } finally {
@@ -170,11 +177,18 @@ async function synthesizeHour(minutes: number): Promise<Hour> {
 
 async function exportVsCopy(rows: BenchRow[], hour: Hour, quick: boolean): Promise<void> {
   const app = await startHeadless({ dataDir: hour.dataDir, port: 0, staticDir: null, logSink: new MemorySink(), retentionIntervalMs: 3_600_000 });
+  const busy: ChildProcess[] = [];
   try {
     app.engine.updateSettings({ freeSpaceFloorBytes: 0 });
     const copyDir = join(hour.dir, 'plain-copy');
-    const plainCopy = () => {
+    // Each run starts from the same settled disk: what the previous run wrote is
+    // deleted and the deletion (with this volume's discards) flushed before the clock starts.
+    const settle = () => {
       rmSync(copyDir, { recursive: true, force: true });
+      execFileSync('sync');
+    };
+    const plainCopy = () => {
+      settle();
       mkdirSync(copyDir);
       const t = performance.now();
       for (const [i, f] of hour.files.entries()) {
@@ -187,7 +201,7 @@ async function exportVsCopy(rows: BenchRow[], hour: Hour, quick: boolean): Promi
     };
     // The same copy through user space (read + write + fsync), as any tool that looks at the bytes does.
     const userCopy = async () => {
-      rmSync(copyDir, { recursive: true, force: true });
+      settle();
       mkdirSync(copyDir);
       const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
       const t = performance.now();
@@ -207,44 +221,73 @@ async function exportVsCopy(rows: BenchRow[], hour: Hour, quick: boolean): Promi
       fsyncFile(copyDir);
       return performance.now() - t;
     };
+    const maxLagMs = { quiet: 0, loaded: 0 }; // the event loop's longest stall while an export ran
     const exportOnce = async (cold = false) => {
       // Steady state: recordings are hashed in the background soon after they are indexed.
       if (cold) databaseOf(app.engine.store).prepare('DELETE FROM segment_hashes').run();
       else await app.engine.sourceHashes.idle();
+      settle();
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
       const t = performance.now();
       const job = app.engine.exports.create({ cameras: [hour.cameraId], from: hour.start, to: hour.start + hour.files.length * SEG, mode: 'copy' });
       const done = await app.engine.exports.settled(job.id);
       const ms = performance.now() - t;
+      lag.disable();
+      const lagKey = busy.length ? 'loaded' : 'quiet';
+      maxLagMs[lagKey] = Math.max(maxLagMs[lagKey], lag.max / 1e6);
       if (done.state !== 'done') throw new Error(`export ${done.state}: ${done.error}`);
       await app.engine.exports.cancel(job.id); // delete it: keep the disk free
       return ms;
     };
-    // Warm the page cache with the sources, then alternate.
+    // Pairs of (plain copy, export), back to back so both see the same machine; the ratio of each pair.
+    const pairs = async (n: number) => {
+      const out: { user: number; exp: number; ratio: number }[] = [];
+      for (let i = 0; i < n; i++) {
+        const user = await userCopy();
+        const exp = await exportOnce();
+        out.push({ user, exp, ratio: user / exp });
+      }
+      return out;
+    };
+    // Warm the page cache with the sources (and the index cache with one export), then measure.
     for (const f of hour.files) execFileSync('cat', [f], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 });
-    const copies: number[] = [];
-    const userCopies: number[] = [];
-    const exports: number[] = [];
     await app.engine.sourceHashes.idle();
-    for (let i = 0; i < (quick ? 2 : 3); i++) {
-      copies.push(plainCopy());
-      userCopies.push(await userCopy());
-      exports.push(await exportOnce());
-    }
+    await exportOnce();
+    const copies = [plainCopy(), plainCopy()];
+    const quiet = await pairs(3);
+    // Under load: a busy process per core for the whole measurement.
+    for (let i = 0; i < cpus().length; i++) busy.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    const loaded = await pairs(3);
+    for (const p of busy.splice(0)) p.kill('SIGKILL');
     const coldMs = await exportOnce(true);
     rmSync(copyDir, { recursive: true, force: true });
     const copyMs = Math.min(...copies);
-    const userMs = Math.min(...userCopies);
-    const exportMs = Math.min(...exports);
+    const userMs = median(quiet.map((p) => p.user));
+    const exportMs = median(quiet.map((p) => p.exp));
     const mbps = (ms: number) => hour.bytes / 1e6 / (ms / 1000);
-    const ratio = userMs / exportMs;
-    const kernelRatio = copyMs / exportMs;
+    const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+    const ratioRow = (name: string, ps: typeof quiet): BenchRow => {
+      const ratios = ps.map((p) => p.ratio);
+      const ratio = median(ratios);
+      return {
+        group: GROUP,
+        name,
+        value: ratio,
+        unit: '×',
+        target: '≥ 0.8',
+        pass: ratio >= 0.8,
+        note: `median of ${ps.length} pairs, spread ${spread(ratios)}; copy ${ps.map((p) => Math.round(mbps(p.user))).join('/')} MB/s, export ${ps.map((p) => Math.round(mbps(p.exp))).join('/')} MB/s`,
+      };
+    };
     rows.push(
-      { group: GROUP, name: `plain copy of ${hour.files.length} min of 1080p (${(hour.bytes / 1e9).toFixed(2)} GB), read + write + fsync`, value: mbps(userMs), unit: 'MB/s', note: `${(userMs / 1000).toFixed(2)} s, best of ${userCopies.length}` },
+      { group: GROUP, name: `plain copy of ${hour.files.length} min of 1080p (${(hour.bytes / 1e9).toFixed(2)} GB), read + write + fsync`, value: mbps(userMs), unit: 'MB/s', note: `${(userMs / 1000).toFixed(2)} s, median of ${quiet.length}` },
       { group: GROUP, name: 'the same, kernel copy (copyFile = copy_file_range) + fsync', value: mbps(copyMs), unit: 'MB/s', note: `${(copyMs / 1000).toFixed(2)} s, best of ${copies.length}: the bytes never reach user space` },
-      { group: GROUP, name: 'copy export of the same footage (rebased fMP4, SHA-256 of the output, fsync; sources hashed at indexing)', value: mbps(exportMs), unit: 'MB/s', note: `${(exportMs / 1000).toFixed(2)} s, best of ${exports.length}` },
+      { group: GROUP, name: 'copy export of the same footage (rebased fMP4, SHA-256 of the output, fsync; sources hashed at indexing)', value: mbps(exportMs), unit: 'MB/s', note: `${(exportMs / 1000).toFixed(2)} s, median of ${quiet.length}; the event loop stalled ${Math.round(maxLagMs.quiet)} ms at most during an export (${Math.round(maxLagMs.loaded)} ms under load)` },
       { group: GROUP, name: 'the same export hashing every source file too (footage not hashed yet)', value: mbps(coldMs), unit: 'MB/s', note: `${(coldMs / 1000).toFixed(2)} s, one run` },
-      { group: GROUP, name: 'export speed ÷ plain copy speed (read + write)', value: ratio, unit: '×', target: '≥ 0.7', pass: ratio >= 0.7 },
-      { group: GROUP, name: 'export speed ÷ kernel copy speed', value: kernelRatio, unit: '×', note: 'no target: an export must read, rebase and hash the bytes' },
+      ratioRow('export speed ÷ plain copy speed (read + write)', quiet),
+      ratioRow(`the same under load (a busy process on each of the ${cpus().length} cores)`, loaded),
+      { group: GROUP, name: 'export speed ÷ kernel copy speed', value: copyMs / exportMs, unit: '×', note: 'no target: an export must read, rebase and hash the bytes' },
     );
     if (!quick) {
       // Reference: ffmpeg's concat demuxer, -c copy, into one fragmented MP4 (no hashing).
@@ -259,6 +302,7 @@ async function exportVsCopy(rows: BenchRow[], hour: Hour, quick: boolean): Promi
       rows.push({ group: GROUP, name: 'reference: ffmpeg concat demuxer -c copy, same hour (no hashing)', value: mbps(ms), unit: 'MB/s', note: `${(ms / 1000).toFixed(2)} s` });
     }
   } finally {
+    for (const p of busy) p.kill('SIGKILL');
     await app.stop();
   }
 }

@@ -24,14 +24,14 @@ import type { Store } from '../storage/store.ts';
 import type { RetentionService } from '../retention/retention.ts';
 import type { SegmentIndexCache } from '../playback/recording-index.ts';
 import type { Logger } from '../log.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import { ApiFailure, conflict, notFound } from '../errors.ts';
 import { isPathInside } from '../playback/media-path.ts';
 import { etagOf, type ServedFile } from '../storage/segment-files.ts';
 import { VERSION } from '../version.ts';
 import { pickFragments, planOutputs, type OutputPlan, type SegmentPick } from './plan.ts';
 import { ExportCancelled, writeConcatenated, type WriteResult } from './concat-writer.ts';
-import { createHasher } from './hasher.ts';
+import { createHasher, type Hasher } from './hasher.ts';
 import type { SourceHashes } from './source-hashes.ts';
 import { encodeExact } from './exact-encoder.ts';
 import { iso, Manifest, MANIFEST_FORMAT, MANIFEST_NAME, sha256, sha256File } from './manifest.ts';
@@ -62,6 +62,8 @@ interface JobRecord {
 
 /** Room kept free beyond the export's estimated size. */
 const FREE_MARGIN_BYTES = 64 * 1024 * 1024;
+/** How long the hashing threads outlive a job, for the next one. */
+const HASHER_IDLE_MS = 30_000;
 
 export class ExportService {
   private readonly records = new Map<number, JobRecord>();
@@ -69,6 +71,9 @@ export class ExportService {
   private running: JobRecord | null = null;
   private nextId = 1;
   private stopped = false;
+  /** Idle hashing threads of the last job, and the timer that ends them. */
+  private hasher: Hasher | null = null;
+  private hasherIdle: TimerHandle | null = null;
   readonly root: string;
 
   constructor(private readonly deps: ExportDeps) {
@@ -99,6 +104,7 @@ export class ExportService {
     const pending = [...this.records.values()].filter((r) => r.job.state === 'queued' || r.job.state === 'running');
     for (const r of pending) this.cancelRecord(r);
     await Promise.all(pending.map((r) => r.settled));
+    this.closeHasher();
   }
 
   list(): ExportJob[] {
@@ -335,6 +341,49 @@ export class ExportService {
 
   /** Writes every camera's files into `tmp` and returns the manifest. */
   private async produce(record: JobRecord, tmp: string): Promise<Manifest> {
+    // Taken before planning, so a new hashing thread boots while the indexes are read.
+    const hasher = this.takeHasher();
+    let ok = false;
+    try {
+      const manifest = await this.produceWith(record, tmp, hasher);
+      ok = true;
+      return manifest;
+    } finally {
+      this.giveBackHasher(hasher, ok);
+    }
+  }
+
+  /**
+   * The hashing threads, kept a little while after a job (HASHER_IDLE_MS):
+   * exports asked for one after another do not each start a thread (about
+   * 50 ms and 80 ms of CPU). Jobs run one at a time, so one set is enough.
+   */
+  private takeHasher(): Hasher {
+    this.deps.clock.clearTimeout(this.hasherIdle);
+    this.hasherIdle = null;
+    const hasher = this.hasher ?? createHasher();
+    this.hasher = null;
+    return hasher;
+  }
+
+  /** Keeps the threads of a job that ended well; a failed one's may hold half-done digests, so they go. */
+  private giveBackHasher(hasher: Hasher, reusable: boolean): void {
+    if (!reusable || this.stopped) {
+      void hasher.close();
+      return;
+    }
+    this.hasher = hasher;
+    this.hasherIdle = this.deps.clock.setTimeout(() => this.closeHasher(), HASHER_IDLE_MS);
+  }
+
+  private closeHasher(): void {
+    this.deps.clock.clearTimeout(this.hasherIdle);
+    this.hasherIdle = null;
+    void this.hasher?.close();
+    this.hasher = null;
+  }
+
+  private async produceWith(record: JobRecord, tmp: string, hasher: Hasher): Promise<Manifest> {
     const { job } = record;
     const { store, indexes } = this.deps;
     const signal = record.abort.signal;
@@ -365,70 +414,65 @@ export class ExportService {
     const manifestCameras: Manifest['cameras'] = [];
     const files: Manifest['files'] = [];
     const durations: ExportJob['durations'] = [];
-    const hasher = createHasher();
-    try {
-      for (const [ci, cam] of planned.entries()) {
-        const names = cam.plans.map((_, k) => `camera-${cam.cameraId}-${slug(cam.name)}${cam.plans.length > 1 ? `-part${k + 1}` : ''}.mp4`);
-        const pieces: Manifest['cameras'][number]['pieces'] = [];
-        const sources = new Map<number, Manifest['cameras'][number]['sourceSegments'][number]>();
-        let durationMs = 0;
-        for (const [k, plan] of cam.plans.entries()) {
-          const name = names[k];
-          job.stage = `${exact ? 'cutting' : 'copying'} ${cam.name} (${ci + 1} of ${planned.length})`;
-          const copyTarget = exact ? join(tmp, `work-${name}`) : join(tmp, name);
-          const written: WriteResult = await writeConcatenated(plan, copyTarget, {
+    for (const [ci, cam] of planned.entries()) {
+      const names = cam.plans.map((_, k) => `camera-${cam.cameraId}-${slug(cam.name)}${cam.plans.length > 1 ? `-part${k + 1}` : ''}.mp4`);
+      const pieces: Manifest['cameras'][number]['pieces'] = [];
+      const sources = new Map<number, Manifest['cameras'][number]['sourceSegments'][number]>();
+      let durationMs = 0;
+      for (const [k, plan] of cam.plans.entries()) {
+        const name = names[k];
+        job.stage = `${exact ? 'cutting' : 'copying'} ${cam.name} (${ci + 1} of ${planned.length})`;
+        const copyTarget = exact ? join(tmp, `work-${name}`) : join(tmp, name);
+        const written: WriteResult = await writeConcatenated(plan, copyTarget, {
+          signal,
+          hasher,
+          knownSourceHash: async (pick) => (await this.deps.sourceHashes.valid(pick.segment))?.sha256 ?? null,
+          openSource: (pick) => store.files.openReader(pick.segment.file),
+          onProgress: (n) => {
+            doneSource += n;
+            job.progress = Math.min(0.99, (copyShare * doneSource) / Math.max(1, totalSource) + (1 - copyShare) * (encodedBefore / Math.max(1, totalEncode)));
+          },
+        });
+        let fileInfo = { bytes: written.bytes, sha256: written.sha256, durationMs: written.durationMs };
+        let filePieces = written.pieces;
+        if (exact) {
+          job.stage = `re-encoding ${cam.name} (${ci + 1} of ${planned.length})`;
+          await encodeExact({
+            ffmpegPath: this.deps.ffmpegPath,
+            workDir: tmp,
+            input: `work-${name}`,
+            output: name,
+            pieces: written.pieces,
+            from: job.from,
+            to: job.to,
+            burnTimestamp: record.burnTimestamp,
             signal,
-            hasher,
-            knownSourceHash: async (pick) => (await this.deps.sourceHashes.valid(pick.segment))?.sha256 ?? null,
-            openSource: (pick) => store.files.openReader(pick.segment.file),
-            onProgress: (n) => {
-              doneSource += n;
-              job.progress = Math.min(0.99, (copyShare * doneSource) / Math.max(1, totalSource) + (1 - copyShare) * (encodedBefore / Math.max(1, totalEncode)));
+            onProgress: (f) => {
+              job.progress = Math.min(0.99, copyShare + (1 - copyShare) * ((encodedBefore + f) / Math.max(1, totalEncode)));
             },
           });
-          let fileInfo = { bytes: written.bytes, sha256: written.sha256, durationMs: written.durationMs };
-          let filePieces = written.pieces;
-          if (exact) {
-            job.stage = `re-encoding ${cam.name} (${ci + 1} of ${planned.length})`;
-            await encodeExact({
-              ffmpegPath: this.deps.ffmpegPath,
-              workDir: tmp,
-              input: `work-${name}`,
-              output: name,
-              pieces: written.pieces,
-              from: job.from,
-              to: job.to,
-              burnTimestamp: record.burnTimestamp,
-              signal,
-              onProgress: (f) => {
-                job.progress = Math.min(0.99, copyShare + (1 - copyShare) * ((encodedBefore + f) / Math.max(1, totalEncode)));
-              },
-            });
-            encodedBefore++;
-            await unlink(copyTarget);
-            for (const f of await readdir(tmp)) if (/^timestamp-\d+\.txt$/.test(f)) await unlink(join(tmp, f));
-            await syncPath(join(tmp, name));
-            const bytes = (await stat(join(tmp, name))).size;
-            filePieces = clipPieces(written.pieces, job.from, job.to);
-            fileInfo = { bytes, sha256: await sha256File(join(tmp, name)), durationMs: filePieces.length ? filePieces[filePieces.length - 1].fileEndMs : 0 };
-          }
-          durationMs += fileInfo.durationMs;
-          files.push({ name, cameraId: cam.cameraId, bytes: fileInfo.bytes, sha256: fileInfo.sha256 });
-          for (const p of filePieces) pieces.push({ file: name, ...p, fromUtc: iso(p.from), toUtc: iso(p.to) });
-          for (const piece of plan.pieces) {
-            for (const pick of piece.picks) {
-              const digest = written.sources.find((s) => s.segmentId === pick.segment.id)!;
-              if (digest.fresh) await this.deps.sourceHashes.record(pick.segment, digest.sha256);
-              const hashedAt = digest.fresh ? this.deps.clock.now() : (store.hashes.get(pick.segment.id)?.hashedAt ?? this.deps.clock.now());
-              sources.set(pick.segment.id, { id: pick.segment.id, file: pick.segment.file, start: pick.segment.start, end: pick.segment.end, bytes: digest.bytes, sha256: digest.sha256, hashedAt });
-            }
+          encodedBefore++;
+          await unlink(copyTarget);
+          for (const f of await readdir(tmp)) if (/^timestamp-\d+\.txt$/.test(f)) await unlink(join(tmp, f));
+          await syncPath(join(tmp, name));
+          const bytes = (await stat(join(tmp, name))).size;
+          filePieces = clipPieces(written.pieces, job.from, job.to);
+          fileInfo = { bytes, sha256: await sha256File(join(tmp, name)), durationMs: filePieces.length ? filePieces[filePieces.length - 1].fileEndMs : 0 };
+        }
+        durationMs += fileInfo.durationMs;
+        files.push({ name, cameraId: cam.cameraId, bytes: fileInfo.bytes, sha256: fileInfo.sha256 });
+        for (const p of filePieces) pieces.push({ file: name, ...p, fromUtc: iso(p.from), toUtc: iso(p.to) });
+        for (const piece of plan.pieces) {
+          for (const pick of piece.picks) {
+            const digest = written.sources.find((s) => s.segmentId === pick.segment.id)!;
+            if (digest.fresh) await this.deps.sourceHashes.record(pick.segment, digest.sha256);
+            const hashedAt = digest.fresh ? this.deps.clock.now() : (store.hashes.get(pick.segment.id)?.hashedAt ?? this.deps.clock.now());
+            sources.set(pick.segment.id, { id: pick.segment.id, file: pick.segment.file, start: pick.segment.start, end: pick.segment.end, bytes: digest.bytes, sha256: digest.sha256, hashedAt });
           }
         }
-        durations.push({ cameraId: cam.cameraId, ms: durationMs });
-        manifestCameras.push({ id: cam.cameraId, name: cam.name, files: names, durationMs, pieces, sourceSegments: [...sources.values()], note: cam.note });
       }
-    } finally {
-      await hasher.close();
+      durations.push({ cameraId: cam.cameraId, ms: durationMs });
+      manifestCameras.push({ id: cam.cameraId, name: cam.name, files: names, durationMs, pieces, sourceSegments: [...sources.values()], note: cam.note });
     }
     job.durations = durations;
     job.stage = 'writing the manifest';

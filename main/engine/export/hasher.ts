@@ -1,22 +1,31 @@
 /**
- * SHA-256 of the export's sources and outputs, computed on a worker thread
- * while the main thread reads and writes: an export hashes every byte twice
- * (the source file and the output), which on the main thread would make it
- * CPU-bound. The bytes are shared, not copied: source batches are read into
- * SharedArrayBuffers and the worker hashes views of them (the output's mdat
- * parts are views of the same batch; only the rebased moofs, a few hundred
- * bytes each, are copied).
+ * SHA-256 of the export's sources and outputs, computed on worker threads
+ * while the main thread reads and writes: the output's hash (and a source's,
+ * when it was not hashed at indexing) would otherwise serialise with the
+ * copy. The bytes are shared, not copied: batches are read into
+ * SharedArrayBuffers and a worker hashes views of them (byte ranges of the
+ * batch); only small parts of their own (such as an init segment) are sent
+ * along as copies.
  *
- * Two threads, one per pass (sources, outputs). Several digests run at once under string keys; updates of one key are
- * applied in the order they were sent. At most `maxInFlight` batches wait in
- * the worker, so memory stays bounded when it falls behind. Where a worker
- * cannot start, the same interface hashes inline.
+ * One thread per lane (outputs; sources, started only when a source must be
+ * hashed), so the two passes over a byte run side by side. Several digests run
+ * at once under string keys; updates of one key are applied in the order they
+ * were sent. At most `maxInFlight` batches wait in a worker, so memory stays
+ * bounded when it falls behind. Where a worker cannot start, the same
+ * interface hashes inline.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
-/** A part of the output: bytes of its own, or [offset, length] of the batch. */
+/** A part of what a key hashes: bytes of its own, or [offset, length] of the batch. */
 export type Part = Uint8Array | [number, number];
+
+/** What one key hashes of a batch, in order. `lane` picks the thread. */
+export interface HashWork {
+  key: string;
+  lane: 'source' | 'output';
+  parts: Part[];
+}
 
 /** A queued batch; `hashed` settles when every thread is done with its buffer. (A wrapper: a promise cannot resolve to a promise.) */
 export interface Queued {
@@ -25,12 +34,11 @@ export interface Queued {
 
 export interface Hasher {
   /**
-   * Hashes `batch[0, length)` into `sourceKey` and `parts` (in order) into
-   * `outputKey`. Resolves once queued (it waits while too much is queued) with
-   * a promise that settles when the batch has been hashed: only then may its
-   * buffer be reused.
+   * Hashes each work's parts of `batch` into its key. Resolves once queued (it
+   * waits while too much is queued) with a promise that settles when the
+   * batch has been hashed: only then may its buffer be reused or changed.
    */
-  update(batch: SharedArrayBuffer, length: number, sourceKey: string | null, outputKey: string | null, parts: Part[]): Promise<Queued>;
+  update(batch: SharedArrayBuffer, work: HashWork[]): Promise<Queued>;
   digest(key: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -50,11 +58,10 @@ const of = (key) => { let h = hashes.get(key); if (!h) hashes.set(key, (h = crea
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'update') {
-      const all = new Uint8Array(m.sab, 0, m.length);
-      if (m.sourceKey) of(m.sourceKey).update(all);
-      if (m.outputKey) {
-        const h = of(m.outputKey);
-        for (const p of m.parts) h.update(Array.isArray(p) ? all.subarray(p[0], p[0] + p[1]) : p);
+      const all = new Uint8Array(m.sab);
+      for (const w of m.work) {
+        const h = of(w.key);
+        for (const p of w.parts) h.update(Array.isArray(p) ? all.subarray(p[0], p[0] + p[1]) : p);
       }
       parentPort.postMessage({ op: 'ack', seq: m.seq });
     } else if (m.op === 'digest') {
@@ -106,14 +113,14 @@ class WorkerHasher implements Hasher {
     this.processed.clear();
   }
 
-  async update(batch: SharedArrayBuffer, length: number, sourceKey: string | null, outputKey: string | null, parts: Part[]): Promise<Queued> {
+  async update(batch: SharedArrayBuffer, work: HashWork[]): Promise<Queued> {
     if (this.failed) throw this.failed;
     while (this.inFlight >= this.maxInFlight && !this.failed) await new Promise<void>((r) => this.drained.push(r));
     if (this.failed) throw this.failed;
     this.inFlight++;
     const seq = ++this.seq;
     const done = new Promise<void>((r) => this.processed.set(seq, r));
-    this.worker.postMessage({ op: 'update', seq, sab: batch, length, sourceKey, outputKey, parts });
+    this.worker.postMessage({ op: 'update', seq, sab: batch, work: work.map((w) => ({ key: w.key, parts: w.parts })) });
     return { hashed: done };
   }
 
@@ -140,12 +147,11 @@ class InlineHasher implements Hasher {
     return h;
   }
 
-  async update(batch: SharedArrayBuffer, length: number, sourceKey: string | null, outputKey: string | null, parts: Part[]): Promise<Queued> {
-    const all = new Uint8Array(batch, 0, length);
-    if (sourceKey) this.of(sourceKey).update(all);
-    if (outputKey) {
-      const h = this.of(outputKey);
-      for (const p of parts) h.update(Array.isArray(p) ? all.subarray(p[0], p[0] + p[1]) : p);
+  async update(batch: SharedArrayBuffer, work: HashWork[]): Promise<Queued> {
+    const all = new Uint8Array(batch);
+    for (const w of work) {
+      const h = this.of(w.key);
+      for (const p of w.parts) h.update(Array.isArray(p) ? all.subarray(p[0], p[0] + p[1]) : p);
     }
     return { hashed: Promise.resolve() };
   }
@@ -162,28 +168,34 @@ class InlineHasher implements Hasher {
 }
 
 /**
- * Two hashing threads: one for the sources, one for the outputs, so the two
- * passes over every byte run side by side (each is about 2 GB/s on one core).
+ * One hashing thread per lane, so the two passes over a byte (its source's,
+ * when not hashed at indexing, and its output's) run side by side (each is
+ * about 1.5-2 GB/s on one core). The sources' thread starts on first use: in
+ * the steady state every source was hashed at indexing and it is never needed.
  */
-class SplitHasher implements Hasher {
+class LaneHasher implements Hasher {
   private readonly owner = new Map<string, Hasher>();
+  private sources: Hasher | null = null;
 
   constructor(
-    private readonly sources: Hasher,
-    private readonly outputs: Hasher,
+    private readonly makeWorker: () => Hasher,
+    private readonly outputs: Hasher = makeWorker(),
   ) {}
 
-  async update(batch: SharedArrayBuffer, length: number, sourceKey: string | null, outputKey: string | null, parts: Part[]): Promise<Queued> {
+  async update(batch: SharedArrayBuffer, work: HashWork[]): Promise<Queued> {
+    const bySource = work.filter((w) => w.lane === 'source');
+    const byOutput = work.filter((w) => w.lane === 'output');
     const done: Promise<void>[] = [];
-    if (sourceKey) {
-      this.owner.set(sourceKey, this.sources);
-      done.push((await this.sources.update(batch, length, sourceKey, null, [])).hashed);
+    if (bySource.length) {
+      this.sources ??= this.makeWorker();
+      for (const w of bySource) this.owner.set(w.key, this.sources);
+      done.push((await this.sources.update(batch, bySource)).hashed);
     }
-    if (outputKey) {
-      this.owner.set(outputKey, this.outputs);
-      done.push((await this.outputs.update(batch, length, null, outputKey, parts)).hashed);
+    if (byOutput.length) {
+      for (const w of byOutput) this.owner.set(w.key, this.outputs);
+      done.push((await this.outputs.update(batch, byOutput)).hashed);
     }
-    return { hashed: Promise.all(done).then(() => undefined) };
+    return { hashed: done.length === 1 ? done[0] : Promise.all(done).then(() => undefined) };
   }
 
   digest(key: string): Promise<string> {
@@ -193,14 +205,20 @@ class SplitHasher implements Hasher {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.sources.close(), this.outputs.close()]);
+    await Promise.all([this.sources?.close(), this.outputs.close()]);
   }
 }
 
-/** Hashing threads (one per pass), or inline hashing where threads are not available. */
+/** Hashing threads (one per lane), or inline hashing where threads are not available. */
 export function createHasher(): Hasher {
   try {
-    return new SplitHasher(new WorkerHasher(), new WorkerHasher());
+    return new LaneHasher(() => {
+      try {
+        return new WorkerHasher();
+      } catch {
+        return new InlineHasher();
+      }
+    }, new WorkerHasher());
   } catch {
     return new InlineHasher();
   }
