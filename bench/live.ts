@@ -23,6 +23,12 @@
  *   its capture time decoded from the barcode (tenths of a second, so +50 ms
  *   for the middle of the tenth; ±50 ms per sample, the median of hundreds
  *   averages it out). Same machine, same clock.
+ * - Time to first real frame, H.265 camera (transcoded): an H.265-only
+ *   camera (both streams; blue with grain) maximised, so the hub serves an
+ *   on-demand H.264 transcode. From the player opening the WebSocket to the
+ *   first frame on screen whose middle is the camera's colour (a decoder
+ *   started mid-GOP shows grey first). Cold: nobody watched, the open starts
+ *   the transcode; warm: it was still running (the linger after a close).
  * - Server CPU per extra live viewer: CPU of this process (engine + hub +
  *   WebSocket server; the viewers run in a child process) with 40 raw
  *   WebSocket viewers of the 1080p 4 Mb/s main stream, minus the same with
@@ -38,10 +44,13 @@ import type { Page } from 'playwright-core';
 import { startLiveRig, pressLayout, readTiles, type ClipSpec, type PageVideo } from '../tests/live/browser-fixture.ts';
 import { waitFor, sleep } from '../tests/helpers/wait.ts';
 import { FAST_RECORDER } from '../tests/helpers/engine.ts';
+import { PALETTE } from '../tests/sim/cameras.ts';
 import { cpuPercent, sampleTree } from './proc-stats.ts';
 import type { BenchRow } from './report.ts';
 
 const GROUP = 'live';
+/** Palette colour (blue) of the H.265-only camera: far from a decoder's grey. */
+const HEVC_COLOUR = 2;
 
 // Page-side code runs in Chromium (see tests/live/browser-fixture.ts).
 declare const location: { hash: string };
@@ -58,17 +67,22 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     noise: true,
     sub: { width: 640, height: 360, bitrate: '500k', noise: true },
   }));
+  // The H.265-only camera of the transcode measurement (not on the grid's first page).
+  // With grain: keyframes of a realistic size (a flat picture's fit in ffmpeg's first probe read).
+  clips.push({ color: HEVC_COLOUR, fps: 15, codec: 'h265', noise: true, sub: { codec: 'h265', noise: true } });
   const rig = await startLiveRig({
     clips,
     live: [{ color: 19, width: 640, height: 360, fps: 25, gop: 25, sub: true }],
-    headless: { recorder: FAST_RECORDER },
+    // KW_BENCH_LIVE_RECORDER='{"fragmentMs":100}': try other recorder options (experiments only).
+    headless: { recorder: { ...FAST_RECORDER, ...JSON.parse(process.env.KW_BENCH_LIVE_RECORDER || '{}') } },
     viewport: { width: 1600, height: 960 },
   });
   const rows: BenchRow[] = [];
   try {
     const { page } = rig;
     await page.goto(rig.app.url);
-    const latencyCamera = rig.cameraIds[16];
+    const latencyCamera = rig.cameraIds[clips.length];
+    const hevcCamera = rig.cameraIds[clips.length - 1];
     const warmCamera = rig.cameraIds[1];
 
     // ---- Chromium CPU, 16 tiles on sub streams
@@ -102,6 +116,24 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     for (const [what, xs] of [['grid tile, sub stream', tileTtff], ['maximised, main stream', mainTtff]] as const) {
       const m = median(xs);
       rows.push({ group: GROUP, name: `time to first frame, warm stream (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → frame on screen; median of ${xs.length}, max ${Math.max(...xs)} ms` });
+    }
+
+    // ---- time to first real frame, H.265-only camera (on-demand transcode), cold and warm
+    const cold: { ms: number; wrong: number }[] = [];
+    const warm: { ms: number; wrong: number }[] = [];
+    for (let i = 0; i < (quick ? 3 : 6); i++) {
+      await page.evaluate(() => (location.hash = '#/settings'));
+      await waitFor(() => !rig.app.live.stats().transcodes[`${hevcCamera}/main`], { timeoutMs: 20_000, what: 'the transcode to stop' });
+      cold.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
+      await page.evaluate(() => (location.hash = '#/settings'));
+      await sleep(600);
+      warm.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
+    }
+    for (const [what, opens] of [['warm: transcode running', warm], ['cold: the open starts the transcode', cold]] as const) {
+      const xs = opens.map((o) => o.ms);
+      const wrong = opens.reduce((n, o) => n + o.wrong, 0);
+      const m = median(xs);
+      rows.push({ group: GROUP, name: `time to first real frame, H.265 camera, transcoded (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → first frame in the camera's colour; median of ${xs.length}, max ${Math.max(...xs)} ms; ${wrong} other (grey) frame(s) shown before it in all` });
     }
 
     // ---- live latency, capture → display
@@ -178,6 +210,58 @@ async function timeToFirstFrame(page: Page, times: number, open: () => Promise<u
     );
   }
   return out;
+}
+
+/**
+ * Runs in the page: waits for the tile's <video>, then for its first frame
+ * whose middle is `rgb`; resolves with when the first frame and the first
+ * real frame were presented (performance.now()), or null after 15 s.
+ */
+const REAL_FRAME_PROBE = `(rgb) => {
+  window.__kwRealFrame = new Promise((resolve) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 32; canvas.height = 18;
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    const giveUp = performance.now() + 15000;
+    let firstAt = null, wrong = 0;
+    function onFrame(video) {
+      return () => {
+        const t = performance.now();
+        if (firstAt === null) firstAt = t;
+        g.drawImage(video, 0, 0, 32, 18);
+        const d = g.getImageData(8, 5, 16, 8).data;
+        let r = 0, gr = 0, b = 0;
+        for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; b += d[i + 2]; }
+        const n = d.length / 4;
+        if (Math.hypot(r / n - rgb[0], gr / n - rgb[1], b / n - rgb[2]) < 80) return resolve({ firstAt, realAt: t, wrong });
+        wrong += 1;
+        if (t > giveUp) resolve(null);
+        else video.requestVideoFrameCallback(onFrame(video));
+      };
+    }
+    function findVideo() {
+      const video = document.querySelector('[data-testid=live-tile] video');
+      if (video) video.requestVideoFrameCallback(onFrame(video));
+      else if (performance.now() > giveUp) resolve(null);
+      else requestAnimationFrame(findVideo);
+    }
+    findVideo();
+  });
+}`;
+
+/**
+ * Opens the maximised view of `cameraId` (from a page without tiles): its
+ * time to the first frame in the camera's colour, and how many other frames
+ * (grey, smeared) were shown before it.
+ */
+async function timeToFirstRealFrame(page: Page, cameraId: number, rgb: readonly number[]): Promise<{ ms: number; wrong: number }> {
+  await page.evaluate(`(${REAL_FRAME_PROBE})(${JSON.stringify(rgb)})`);
+  await page.evaluate((id) => (location.hash = `#/live/${id}`), cameraId);
+  const seen = (await page.evaluate('window.__kwRealFrame')) as { firstAt: number; realAt: number; wrong: number } | null;
+  if (!seen) throw new Error(`camera ${cameraId}: no frame in its colour within 15 s`);
+  // The player's own figure runs from the socket opening to its first frame; the real frame came this much later.
+  const firstFrameMs = await waitFor(async () => (await readTiles(page))[0]?.firstFrameMs ?? null, { timeoutMs: 5000, what: 'the first frame time', intervalMs: 20 });
+  return { ms: firstFrameMs + Math.round(seen.realAt - seen.firstAt), wrong: seen.wrong };
 }
 
 /** Chromium's top process(es): started by this process, with the rig's profile folder on the command line. */

@@ -2,6 +2,7 @@
 // and ordering, and what a tile says about its camera.
 import { describe, expect, it } from 'vitest';
 import { decideEdge, DEFAULT_EDGE_POLICY as P, FrameClock, TroughTracker } from '../../renderer/src/live/live-edge.ts';
+import { takeBatch } from '../../renderer/src/live/append-batch.ts';
 import { capacity, moveFocus, moveTo, orderedIds, pageCount, pageHolding, pageOf, readLayout, readOrder, STORAGE_KEYS } from '../../renderer/src/pages/live/layout.ts';
 import { tileState, tileText } from '../../renderer/src/pages/live/tile-state.ts';
 import type { Camera } from '../../preload/api.ts';
@@ -83,6 +84,31 @@ describe('live edge', () => {
     c.add(50); // a jump: no 50 s "frame"
     c.add(50.04);
     expect(c.seconds).toBeCloseTo(0.04);
+  });
+});
+
+describe('append batches', () => {
+  const chunk = (...bytes: number[]) => new Uint8Array(bytes).buffer;
+
+  it('joins the queued fragments, in order, into one append', () => {
+    const { data, taken } = takeBatch([chunk(1, 2), chunk(3), chunk(4, 5, 6)], 1024);
+    expect(taken).toBe(3);
+    expect([...new Uint8Array(data)]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('stops before the batch would exceed the limit, but always takes the first', () => {
+    const queue = [chunk(1, 2, 3), chunk(4, 5), chunk(6, 7)];
+    const first = takeBatch(queue, 5);
+    expect(first.taken).toBe(2);
+    expect([...new Uint8Array(first.data)]).toEqual([1, 2, 3, 4, 5]);
+    const big = takeBatch([chunk(1, 2, 3, 4, 5, 6), chunk(7)], 4);
+    expect(big.taken).toBe(1);
+    expect(big.data.byteLength).toBe(6);
+  });
+
+  it('hands a lone fragment over as it is (no copy)', () => {
+    const only = chunk(9, 9);
+    expect(takeBatch([only], 1024)).toEqual({ data: only, taken: 1 });
   });
 });
 

@@ -1,13 +1,14 @@
 // The on-demand H.264 transcode of an H.265-only camera, with real ffmpeg:
 // fed from the hub's fragments (no camera connection), running only while
-// watched, restarted on a camera reconnect.
+// watched, restarted on a camera reconnect; its first frame is the camera's
+// picture (decoded and compared), not the grey of a decoder started mid-GOP.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveHub } from '../../main/engine/live/live-hub.ts';
-import type { DropReason, LiveViewer, StreamDescription } from '../../main/engine/live/live-stream.ts';
+import { isKeyframe, type DropReason, type LiveViewer, type StreamDescription } from '../../main/engine/live/live-stream.ts';
 import { Mp4StreamReader, type Fragment } from '../../main/engine/mp4/stream-reader.ts';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
 import { FakeCatalog, log } from './fakes.ts';
@@ -32,9 +33,35 @@ async function hevcStream(): Promise<{ init: Buffer; info: InitInfo; fragments: 
   return { init: init!, info: info!, fragments };
 }
 
+/** The first decoded frame of an MP4 (init + fragments) as 8-bit luma, or an empty buffer when nothing decodes. */
+function firstLuma(mp4: Buffer): Buffer {
+  const out = spawnSync('ffmpeg', ['-v', 'error', '-f', 'mp4', '-i', 'pipe:0', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { input: mp4, maxBuffer: 1 << 24 });
+  return out.stdout ?? Buffer.alloc(0);
+}
+
+/** Mean absolute difference of two luma pictures of the same size (0 = identical, grey vs testsrc2 ≈ 55). */
+function lumaDistance(a: Buffer, b: Buffer): number {
+  expect(a.length).toBe(b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+}
+
+/** Standard deviation of a luma picture: testsrc2 ≈ 67, a decoder's grey ≈ 10. */
+function lumaSpread(a: Buffer): number {
+  let mean = 0;
+  for (const v of a) mean += v;
+  mean /= a.length;
+  let sq = 0;
+  for (const v of a) sq += (v - mean) ** 2;
+  return Math.sqrt(sq / a.length);
+}
+
 class CollectingViewer implements LiveViewer {
   readonly descriptions: StreamDescription[] = [];
   readonly chunks: Buffer[] = [];
+  /** What each run (init and the fragments after it) brought. */
+  readonly runs: Buffer[][] = [];
   events: string[] = [];
   backlog() {
     return 0;
@@ -42,10 +69,12 @@ class CollectingViewer implements LiveViewer {
   init(d: StreamDescription, init: Buffer) {
     this.descriptions.push(d);
     this.chunks.push(init);
+    this.runs.push([init]);
     this.events.push('init');
   }
   fragment(bytes: Buffer) {
     this.chunks.push(bytes);
+    this.runs.at(-1)?.push(bytes);
     this.events.push('fragment');
   }
   offline() {
@@ -88,9 +117,9 @@ describe('H.265 live transcode', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Replays the H.265 run into the hub at real-time pace, as a recorder would. */
-  async function play(cameraId: number, fragments: Fragment[]): Promise<void> {
-    hub.onInit(cameraId, 'main', source.init, source.info);
+  /** Replays the H.265 run into the hub at real-time pace, as a recorder would (`newRun`: it starts with the init). */
+  async function play(cameraId: number, fragments: Fragment[], newRun = true): Promise<void> {
+    if (newRun) hub.onInit(cameraId, 'main', source.init, source.info);
     for (const f of fragments) {
       hub.onFragment(cameraId, 'main', f);
       await new Promise((r) => setTimeout(r, 100)); // faster than real time: ffmpeg must keep up anyway
@@ -103,8 +132,12 @@ describe('H.265 live transcode', () => {
     catalog.cameras.set(7, [{ kind: 'main', codec: 'h265' }]);
     hub = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log }, { transcodeLingerMs: 300 });
 
-    // Unwatched: the camera's fragments flow, and no transcoder runs.
-    await play(7, source.fragments.slice(0, 3));
+    // Unwatched: the camera's fragments flow, and no transcoder runs. Six
+    // fragments of 250 ms with a keyframe every second: the GOP cache now
+    // holds fragments 4 and 5, so the viewer joins mid-run at that keyframe.
+    const keyframes = source.fragments.map((f, i) => (isKeyframe(f, source.info) ? i : -1)).filter((i) => i >= 0);
+    expect(keyframes.slice(0, 2)).toEqual([0, 4]);
+    await play(7, source.fragments.slice(0, 6));
     expect(Object.keys(hub.stats().transcodes)).toEqual([]);
 
     const viewer = new CollectingViewer();
@@ -112,8 +145,16 @@ describe('H.265 live transcode', () => {
     expect(sub.plan).toMatchObject({ source: 'main', transcode: true });
     const pid = hub.stats().transcodes['7/main']?.pid;
     expect(alive(pid)).toBe(true);
-    await play(7, source.fragments.slice(3));
+    await play(7, source.fragments.slice(6), false);
     await until(() => viewer.events.filter((e) => e === 'fragment').length >= 4, 15_000, 'transcoded fragments');
+
+    // The first frame the viewer gets is the camera's picture at the GOP's
+    // keyframe (fragment 4), not grey: the decoder started at that keyframe.
+    const joinedAt = firstLuma(Buffer.concat([source.init, ...source.fragments.slice(4).map((f) => f.bytes)]));
+    const firstShown = firstLuma(Buffer.concat(viewer.runs[0]));
+    expect(joinedAt.length).toBe(320 * 180);
+    expect(lumaSpread(firstShown)).toBeGreaterThan(40);
+    expect(lumaDistance(firstShown, joinedAt)).toBeLessThan(8);
 
     expect(viewer.descriptions[0]).toMatchObject({ codec: 'h264', stream: 'main', transcoded: true, width: 320, height: 180 });
     expect(viewer.descriptions[0].mimeType).toMatch(/avc1\.[0-9a-f]{6}/);
@@ -130,6 +171,12 @@ describe('H.265 live transcode', () => {
     const before = viewer.events.filter((e) => e === 'init').length;
     await play(7, source.fragments.slice(0, 8));
     await until(() => viewer.events.filter((e) => e === 'init').length > before, 15_000, 'a new init after the reconnect');
+    // The restarted transcode also starts with a real picture: the new run's first keyframe.
+    await until(() => (viewer.runs.at(-1)?.length ?? 0) >= 2, 15_000, 'the new run\'s first transcoded fragment');
+    const restartedAt = firstLuma(Buffer.concat([source.init, ...source.fragments.slice(0, 8).map((f) => f.bytes)]));
+    const firstAfterRestart = firstLuma(Buffer.concat(viewer.runs.at(-1)!));
+    expect(lumaSpread(firstAfterRestart)).toBeGreaterThan(40);
+    expect(lumaDistance(firstAfterRestart, restartedAt)).toBeLessThan(8);
 
     // Last viewer leaves: the transcoder stops after the linger time.
     const pid2 = hub.stats().transcodes['7/main']?.pid;

@@ -21,15 +21,25 @@ export type TranscodeSpawner = (ffmpegPath: string, args: readonly string[]) => 
 /** Through the engine's process runner: the transcode dies with the engine on every OS. */
 export const spawnTranscoder: TranscodeSpawner = (ffmpegPath, args) => nodeProcessRunner.spawn(ffmpegPath, args, { stdinPipe: true });
 
+/**
+ * A fragment is cut once it holds this long; 1 ms cuts one per frame. The
+ * transcode is live only (nothing is written to disk), so its fragments are
+ * as short as they go: a frame leaves ffmpeg as soon as the next one is
+ * encoded, and a new viewer's burst starts with the keyframe at once.
+ */
+export const TRANSCODE_FRAGMENT_MS = 1;
+
 /** fMP4 in on stdin, H.264 fMP4 out on stdout: ultrafast, zerolatency, a keyframe every second. */
-export function transcodeArgs(fragmentMs = 250): string[] {
+export function transcodeArgs(fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
   return [
     '-hide_banner',
     '-nostdin',
     '-nostats',
     '-loglevel', 'error',
     // The input is live: start at once instead of probing a few seconds of it.
-    '-fflags', '+nobuffer',
+    // Never `-fflags +nobuffer`: it discards the packets read while probing,
+    // which are the GOP's keyframe, so the decoder would start mid-GOP and
+    // the first frames would be grey (missing references).
     '-probesize', '4096',
     '-analyzeduration', '0',
     '-f', 'mp4',

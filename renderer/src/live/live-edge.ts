@@ -35,7 +35,9 @@ export interface EdgePolicy {
 
 export const DEFAULT_EDGE_POLICY: EdgePolicy = {
   marginS: 0.045,
-  catchUpAboveS: 0.06,
+  // Small: the trough sits within 20 ms of its target instead of anywhere up
+  // to 60 ms above it (the player's buffer is most of the live latency).
+  catchUpAboveS: 0.02,
   fastAboveS: 0.5,
   jumpLagS: 2,
   landingLagS: 0.15,
