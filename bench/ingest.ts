@@ -36,7 +36,8 @@ async function bundleEngine(outDir: string): Promise<string> {
     format: 'esm',
     outfile,
     external: ['better-sqlite3'],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    // Aliased: bundled modules may import createRequire themselves.
+    banner: { js: "import { createRequire as __kwRequire } from 'node:module'; const require = __kwRequire(import.meta.url);" },
     logLevel: 'warning',
   });
   cpSync(fileURLToPath(new URL('../main/engine/storage/schema/', import.meta.url)), join(outDir, 'schema'), { recursive: true });
@@ -131,8 +132,9 @@ export async function benchIngest(opts: { counts: number[]; seconds: number; shi
         rows.push(
           { group: 'ingest', name: `${n} cam: Keepwatch CPU (recording path)`, value: kw.cpu, unit: '% core' },
           { group: 'ingest', name: `${n} cam: bare ffmpeg CPU`, value: base.cpu, unit: '% core' },
-          { group: 'ingest', name: `${n} cam: CPU ratio`, value: ratio, unit: '×', target: '≤ 1.10', pass: ratio <= 1.1 },
-          { group: 'ingest', name: `${n} cam: memory per camera (PSS)`, value: kw.rss / n / 1e6, unit: 'MB', target: '≤ 50', pass: kw.rss / n / 1e6 <= 50, note: `bare ffmpeg ${(base.rss / n / 1e6).toFixed(1)} MB` },
+          // A run that did not record everything passes nothing (a dead engine costs 0 % CPU).
+          { group: 'ingest', name: `${n} cam: CPU ratio`, value: ratio, unit: '×', target: '≤ 1.10', pass: missing === 0 && ratio <= 1.1 },
+          { group: 'ingest', name: `${n} cam: memory per camera (PSS)`, value: kw.rss / n / 1e6, unit: 'MB', target: '≤ 50', pass: missing === 0 && kw.rss / n / 1e6 <= 50, note: `bare ffmpeg ${(base.rss / n / 1e6).toFixed(1)} MB` },
           { group: 'ingest', name: `${n} cam: cameras with missing segments`, value: missing, unit: 'cameras', target: '0', pass: missing === 0 },
         );
       } finally {
