@@ -31,7 +31,7 @@ async function optional(file: string, exportName: string): Promise<Bench | null>
 async function main(): Promise<void> {
   const benches: [string, Bench | null][] = [
     ['index', () => benchIndex()],
-    ['ingest', () => benchIngest(quick ? { counts: [1, 4], seconds: 20, shippedAt: [4] } : { counts: [1, 4, 8, 16], seconds: 60, shippedAt: [4, 16] })],
+    ['ingest', () => benchIngest(quick ? { counts: [1, 4], seconds: 20, shippedAt: [4], repeats: 2 } : { counts: [1, 4, 8, 16], seconds: 60, shippedAt: [4, 16] })],
     ['live', await optional('./live.ts', 'benchLive')],
     ['timeline', await optional('./timeline.ts', 'benchTimeline')],
     ['detection-objects', await optional('./detection-objects.ts', 'benchDetectionObjects')],
