@@ -11,6 +11,7 @@
  */
 import type { SessionRow, UsersIndex } from '../storage/users-index.ts';
 import { looksLikeSessionSecret, newSessionSecret, secretHash, type RandomBytes } from './secrets.ts';
+import { SecretKeyed } from './secret-keyed.ts';
 
 export const DEFAULT_SESSION_IDLE_MS = 14 * 24 * 3600_000;
 export const DEFAULT_SESSION_MAX_MS = 30 * 24 * 3600_000;
@@ -35,8 +36,7 @@ interface Entry extends Session {
 }
 
 export class SessionTable {
-  private readonly byKey = new Map<string, Entry>();
-  private readonly byId = new Map<number, Entry>();
+  private readonly entries = new SecretKeyed<Entry>();
 
   constructor(
     private readonly index: UsersIndex,
@@ -51,7 +51,7 @@ export class SessionTable {
 
   /** A new session of `userId`; the secret is returned here and nowhere else. */
   create(userId: number, meta: { address: string; userAgent: string }): { session: Session; secret: string } {
-    const mine = [...this.byId.values()].filter((s) => s.userId === userId);
+    const mine = this.entries.ofUser(userId);
     if (mine.length >= MAX_SESSIONS_PER_USER) {
       mine.sort((a, b) => a.lastSeenAt - b.lastSeenAt);
       for (const s of mine.slice(0, mine.length - MAX_SESSIONS_PER_USER + 1)) this.end(s.id);
@@ -74,7 +74,7 @@ export class SessionTable {
   /** The live session of a secret (touching it), or null: unknown, malformed, idle too long or past its expiry. */
   authenticate(secret: string): Session | null {
     if (!looksLikeSessionSecret(secret)) return null;
-    const entry = this.byKey.get(secretHash(secret).toString('hex'));
+    const entry = this.entries.bySecretHash(secretHash(secret).toString('hex'));
     if (!entry || !this.alive(entry)) return null;
     const now = this.now();
     if (now > entry.lastSeenAt) entry.lastSeenAt = now;
@@ -87,40 +87,38 @@ export class SessionTable {
 
   /** A live session by id (without touching it), or null. */
   get(id: number): Session | null {
-    const entry = this.byId.get(id);
+    const entry = this.entries.get(id);
     return entry && this.alive(entry) ? publicOf(entry) : null;
   }
 
   /** Live sessions of a user (null: of everyone), oldest first. */
   list(userId: number | null): Session[] {
     this.sweep();
-    return [...this.byId.values()].filter((s) => userId === null || s.userId === userId).map(publicOf);
+    return this.entries.ofUser(userId).map(publicOf);
   }
 
   /** Ends a session. Returns whether it existed. */
   end(id: number): boolean {
-    const entry = this.byId.get(id);
-    if (entry) this.forget(entry);
+    const entry = this.entries.get(id);
+    if (entry) this.entries.forget(entry);
     return this.index.deleteSession(id) || entry !== undefined;
   }
 
   /** Ends every session of a user except `keep`. Returns the ids ended. */
   endAllOf(userId: number, keep: number | null = null): number[] {
     const ended = this.index.deleteSessionsOf(userId, keep);
-    for (const entry of [...this.byId.values()]) if (entry.userId === userId && entry.id !== keep) this.forget(entry);
+    for (const entry of this.entries.ofUser(userId)) if (entry.id !== keep) this.entries.forget(entry);
     return ended;
   }
 
   /** Forgets a removed user's sessions (the index dropped them with the user). */
   dropUser(userId: number): number[] {
-    const gone = [...this.byId.values()].filter((s) => s.userId === userId);
-    for (const entry of gone) this.forget(entry);
-    return gone.map((s) => s.id);
+    return this.entries.dropUser(userId);
   }
 
   /** Writes pending "last seen" times (shutdown). */
   flush(): void {
-    for (const entry of this.byId.values()) {
+    for (const entry of this.entries.all()) {
       if (entry.lastSeenAt > entry.writtenSeenAt) {
         this.index.touchSession(entry.id, entry.lastSeenAt);
         entry.writtenSeenAt = entry.lastSeenAt;
@@ -130,21 +128,20 @@ export class SessionTable {
 
   /** Ends every expired session. */
   sweep(): void {
-    for (const entry of [...this.byId.values()]) this.alive(entry);
+    for (const entry of this.entries.all()) this.alive(entry);
   }
 
   /** Whether a session is still valid; an expired one is ended here. */
   private alive(entry: Entry): boolean {
     const now = this.now();
     if (now < entry.expiresAt && now - entry.lastSeenAt < this.idleMs) return true;
-    this.forget(entry);
+    this.entries.forget(entry);
     this.index.deleteSession(entry.id);
     return false;
   }
 
   private add(row: SessionRow): Entry {
-    const key = row.secretHash.toString('hex');
-    const entry: Entry = {
+    return this.entries.add({
       id: row.id,
       userId: row.userId,
       createdAt: row.createdAt,
@@ -152,17 +149,9 @@ export class SessionTable {
       expiresAt: row.expiresAt,
       address: row.address,
       userAgent: row.userAgent,
-      key,
+      key: row.secretHash.toString('hex'),
       writtenSeenAt: row.lastSeenAt,
-    };
-    this.byKey.set(key, entry);
-    this.byId.set(entry.id, entry);
-    return entry;
-  }
-
-  private forget(entry: Entry): void {
-    this.byKey.delete(entry.key);
-    this.byId.delete(entry.id);
+    });
   }
 }
 

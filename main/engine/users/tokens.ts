@@ -9,6 +9,7 @@
 import type { TokenRow, UsersIndex } from '../storage/users-index.ts';
 import { looksLikeToken, newToken, secretHash, type RandomBytes } from './secrets.ts';
 import { TOUCH_WRITE_MS } from './sessions.ts';
+import { SecretKeyed } from './secret-keyed.ts';
 
 /** Tokens one user may hold. */
 export const MAX_TOKENS_PER_USER = 50;
@@ -27,8 +28,7 @@ interface Entry extends Token {
 }
 
 export class TokenTable {
-  private readonly byKey = new Map<string, Entry>();
-  private readonly byId = new Map<number, Entry>();
+  private readonly entries = new SecretKeyed<Entry>();
 
   constructor(
     private readonly index: UsersIndex,
@@ -39,9 +39,7 @@ export class TokenTable {
   }
 
   count(userId: number): number {
-    let n = 0;
-    for (const t of this.byId.values()) if (t.userId === userId) n++;
-    return n;
+    return this.entries.ofUser(userId).length;
   }
 
   /** A new token; the secret is returned here and nowhere else. */
@@ -55,7 +53,7 @@ export class TokenTable {
   /** The token of a secret (noting its use), or null. */
   authenticate(secret: string): Token | null {
     if (!looksLikeToken(secret)) return null;
-    const entry = this.byKey.get(secretHash(secret).toString('hex'));
+    const entry = this.entries.bySecretHash(secretHash(secret).toString('hex'));
     if (!entry) return null;
     const now = this.now();
     entry.lastUsedAt = Math.max(entry.lastUsedAt ?? 0, now);
@@ -67,18 +65,18 @@ export class TokenTable {
   }
 
   get(id: number): Token | null {
-    const entry = this.byId.get(id);
+    const entry = this.entries.get(id);
     return entry ? publicOf(entry) : null;
   }
 
   list(userId: number | null): Token[] {
-    return [...this.byId.values()].filter((t) => userId === null || t.userId === userId).map(publicOf);
+    return this.entries.ofUser(userId).map(publicOf);
   }
 
   /** Revokes a token. Returns whether it existed. */
   end(id: number): boolean {
-    const entry = this.byId.get(id);
-    if (entry) this.forget(entry);
+    const entry = this.entries.get(id);
+    if (entry) this.entries.forget(entry);
     return this.index.deleteToken(id) || entry !== undefined;
   }
 
@@ -91,14 +89,12 @@ export class TokenTable {
 
   /** Forgets a removed user's tokens (the index dropped them with the user). */
   dropUser(userId: number): number[] {
-    const gone = [...this.byId.values()].filter((t) => t.userId === userId);
-    for (const entry of gone) this.forget(entry);
-    return gone.map((t) => t.id);
+    return this.entries.dropUser(userId);
   }
 
   /** Writes pending "last used" times (shutdown). */
   flush(): void {
-    for (const entry of this.byId.values()) {
+    for (const entry of this.entries.all()) {
       if (entry.lastUsedAt !== null && entry.lastUsedAt !== entry.writtenUsedAt) {
         this.index.touchToken(entry.id, entry.lastUsedAt);
         entry.writtenUsedAt = entry.lastUsedAt;
@@ -108,15 +104,7 @@ export class TokenTable {
 
   private add(row: TokenRow): Entry {
     const key = row.secretHash.toString('hex');
-    const entry: Entry = { id: row.id, userId: row.userId, name: row.name, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, key, writtenUsedAt: row.lastUsedAt };
-    this.byKey.set(key, entry);
-    this.byId.set(entry.id, entry);
-    return entry;
-  }
-
-  private forget(entry: Entry): void {
-    this.byKey.delete(entry.key);
-    this.byId.delete(entry.id);
+    return this.entries.add({ id: row.id, userId: row.userId, name: row.name, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, key, writtenUsedAt: row.lastUsedAt });
   }
 }
 
