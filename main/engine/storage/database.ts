@@ -11,6 +11,28 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export type Db = Database.Database;
+export type Statement = Database.Statement;
+
+/**
+ * Prepared statements kept for reuse, by their SQL: compiling costs more
+ * than a single-row lookup, and the hot reads (the access check resolving an
+ * id to its camera, the timeline) run many times a second. `arrays`: rows as
+ * arrays (no object per row); `value`: the first column of the first row.
+ * Never for `iterate` (one statement cannot iterate twice at once).
+ */
+export function statementCache(db: Db): (sql: string, shape?: 'rows' | 'arrays' | 'value') => Statement {
+  const statements = new Map<string, Statement>();
+  return (sql, shape = 'rows') => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      if (shape === 'arrays') s.raw(true);
+      if (shape === 'value') s.pluck(true);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+}
 
 /** Where the .sql files are: beside this module in source, or copied beside the bundle when packaged. */
 function schemaDir(): string {

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Db } from './database.ts';
+import { openDatabase, statementCache, type Db } from './database.ts';
 import type { Clock } from '../clock.ts';
 import { FootageSpans } from './footage-spans.ts';
 import { ThumbnailFiles } from './thumbnail-files.ts';
@@ -87,6 +87,8 @@ export class Store {
   /** The segment-file API: every read and write of the recordings folder. */
   readonly files: SegmentFiles;
   private totalBytesCache: number;
+  /** The hot single-row reads (camera, segment, streams) reuse their prepared statements. */
+  private readonly cached: ReturnType<typeof statementCache>;
   /** Merged spans of footage per camera, kept in step with every segment insert and delete. */
   readonly footage: FootageSpans;
   /** Timeline lookups: spans, the segment at a moment, next/previous footage, events. */
@@ -112,6 +114,7 @@ export class Store {
     private readonly clock: Clock,
     disk: Disk,
   ) {
+    this.cached = statementCache(db);
     db.pragma('wal_autocheckpoint = 0');
     this.checkpointer = new Checkpointer(databaseFile, clock, () => {
       if (db.open) db.pragma('wal_autocheckpoint = 1000'); // no worker here: SQLite checkpoints by itself again
@@ -145,19 +148,6 @@ export class Store {
   checkpoint(): Promise<CheckpointResult> {
     return this.checkpointer.checkpoint();
   }
-
-  /**
-   * A prepared statement kept for reuse: compiling SQL costs more than the
-   * lookup itself, and the hot single-row reads (the access check resolves
-   * an id to its camera on every request) run many times a second. Only for
-   * `get`/`all`, never `iterate` (a statement cannot iterate twice at once).
-   */
-  private cached(sql: string): ReturnType<Db['prepare']> {
-    let statement = this.statements.get(sql);
-    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
-    return statement;
-  }
-  private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
 
   /** Runs `fn` in one SQLite transaction: every Store write inside it lands together or not at all. */
   transaction<T>(fn: () => T): T {

@@ -3,12 +3,10 @@
  * indexes: spans of footage (footage_spans), the segments at given moments, the next
  * or previous footage, the next or previous event. Part of the storage module.
  */
-import type Database from 'better-sqlite3';
-import type { Db } from './database.ts';
+import { statementCache, type Db } from './database.ts';
 import type { Interval } from '../timeline/intervals.ts';
 import type { FootageSpans } from './footage-spans.ts';
 
-type Statement = Database.Statement;
 
 export interface EventRow {
   id: number;
@@ -33,26 +31,14 @@ export interface SegmentBounds {
 }
 
 export class TimelineIndex {
-  private readonly statements = new Map<string, Statement>();
+  /** Prepared once, reused by every timeline answer. */
+  private readonly sql: ReturnType<typeof statementCache>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly spans: FootageSpans,
-  ) {}
-
-  /**
-   * Prepared once, reused by every timeline answer. `arrays`: rows as arrays
-   * (no object per row); `value`: the first column of the first row.
-   */
-  private sql(text: string, shape: 'rows' | 'arrays' | 'value' = 'rows'): Statement {
-    let s = this.statements.get(text);
-    if (!s) {
-      s = this.db.prepare(text);
-      if (shape === 'arrays') s.raw(true);
-      if (shape === 'value') s.pluck(true);
-      this.statements.set(text, s);
-    }
-    return s;
+  ) {
+    this.sql = statementCache(db);
   }
 
   /**
