@@ -124,7 +124,8 @@ export class RetentionService {
    */
   private auditByAge(): void {
     const now = this.clock.now();
-    const oldestFootage = Math.min(now, ...this.store.listCameras().map((c) => this.store.cameraStorage(c.id).oldestStart ?? now));
+    // Two index descents per camera (footage spans), not a scan of its segments: this runs every pass.
+    const oldestFootage = Math.min(now, ...this.store.listCameras().map((c) => this.store.timeline.footageBounds(c.id)?.start ?? now));
     this.store.users.pruneAudit(Math.min(oldestFootage, now - AUDIT_MIN_DAYS * DAY_MS));
   }
 
