@@ -196,17 +196,18 @@ export class HttpServer {
     const { pathname } = url.value;
     const isApi = pathname === '/api' || pathname.startsWith('/api/');
     if ((req.socket as TLSSocket).encrypted) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
-    const caller = callerOf(req, url.value, this.opts.auth);
     // A cross-site page must not drive the API with the user's cookie.
     if (req.method !== 'GET' && req.method !== 'HEAD' && !this.originOk(req)) {
       sendApiError(res, 'invalid_input', 'cross-origin request refused', 403);
       return;
     }
 
+    // The page and its assets are public (the sign-in form); only the API asks who is calling.
     if (!isApi) {
       this.serveStatic(req, res, url.value);
       return;
     }
+    const caller = callerOf(req, url.value, this.opts.auth);
 
     const raw = matchRawRoute(pathname, 'get');
     if (raw) {

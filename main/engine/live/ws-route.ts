@@ -89,7 +89,7 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096, clientTracking: true });
   const alive = new WeakSet<WebSocket>();
   /** Who watches what, per user: the live re-check's index. */
-  const watchers = new Map<number, Map<WebSocket, { caller: Caller; cameraId: number }>>();
+  const watchers = new Map<number, Map<WebSocketViewer, { caller: Caller; cameraId: number }>>();
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.has(ws)) {
@@ -112,11 +112,10 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
     },
     recheck(userId, current) {
       let closed = 0;
-      for (const [ws, watch] of watchers.get(userId) ?? []) {
+      for (const [viewer, watch] of watchers.get(userId) ?? []) {
         const now = current(watch.caller);
         if (now && hasRight(now, watch.cameraId, 'live')) continue;
-        ws.close(LIVE_CLOSE.gone, 'no such camera');
-        setTimeout(() => ws.terminate(), 2000).unref();
+        viewer.drop('gone', 'no such camera'); // like a removed camera, for this viewer
         closed++;
       }
       return closed;
@@ -151,10 +150,10 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
             (plan.transcode ? ' (transcoded)' : ''),
         );
         const mine = watchers.get(caller.userId) ?? new Map();
-        watchers.set(caller.userId, mine.set(ws, { caller, cameraId: target.cameraId }));
+        watchers.set(caller.userId, mine.set(viewer, { caller, cameraId: target.cameraId }));
         ws.on('close', () => {
           subscription.close();
-          mine.delete(ws);
+          mine.delete(viewer);
           if (!mine.size && watchers.get(caller.userId) === mine) watchers.delete(caller.userId);
         });
       });
