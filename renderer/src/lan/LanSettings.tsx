@@ -176,7 +176,7 @@ function LanForm({ state, onSaved }: { state: LanState; onSaved: () => void }): 
           <p className="kws-muted kwn-cert-intro">
             {state.certificate.source === 'generated' ? 'Made by this Keepwatch.' : 'Your own certificate.'} The first time, your browser warns that it does not know this certificate: open its details and check that the SHA-256 fingerprint is exactly this one before you continue.
           </p>
-          <div className="kwn-fingerprint">
+          <div className="kw-copyable kwn-fingerprint">
             <code data-testid="lan-fingerprint">
               {/* Lines may break only between bytes; <wbr> adds no character to a copied selection. */}
               {state.certificate.fingerprint.split(':').map((byte, i) => (

@@ -183,7 +183,7 @@ function CreateToken({ onCreated }: { onCreated: () => void }): React.JSX.Elemen
           <div>
             <strong>Copy the token "{made.name}" now.</strong> It is shown only this once: Keepwatch keeps only a hash of it. If it is lost, revoke it and make another.
           </div>
-          <div className="kwu-secret__value">
+          <div className="kw-copyable kwu-secret__value">
             <code data-testid="token-value">{made.token}</code>
             <CopyButton text={made.token} what="the token" />
           </div>
