@@ -19,6 +19,7 @@ import { tempDir } from '../helpers/tmp.ts';
 import { FAST_RECORDER } from '../helpers/engine.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { makeClips } from '../live/browser-fixture.ts';
+import { upgradeStatus } from '../helpers/test-server.ts';
 
 const COLOURS = [1, 5, 3]; // A (and later C), B, D: far apart in the palette
 const tmp = tempDir('kw-identity-');
@@ -135,16 +136,7 @@ describe('nothing outlives its camera', () => {
       const events = (await (await api(`/api/events?from=${Date.now() - 3_600_000}&to=${Date.now() + 1000}`)).json()) as { id: number; cameraId: number }[];
       expect(Array.isArray(events)).toBe(true);
       expect(events.some((e) => e.id === aEvent)).toBe(false);
-      const refused = await new Promise<number>((r) => {
-        const probe = new WebSocket(`ws://127.0.0.1:${app.port}/api/live/${a}/main`, { headers: { Authorization: `Bearer ${app.token}` } });
-        probe.once('unexpected-response', (_req, res) => r(res.statusCode ?? 0));
-        probe.once('open', () => {
-          probe.terminate();
-          r(101);
-        });
-        probe.once('error', () => r(0));
-      });
-      expect(refused).toBe(404);
+      expect(await upgradeStatus(`ws://127.0.0.1:${app.port}/api/live/${a}/main`, { Authorization: `Bearer ${app.token}` })).toBe(404);
     };
     await assertAGone();
 
