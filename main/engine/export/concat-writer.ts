@@ -73,12 +73,19 @@ export interface WriteOptions {
 const WINDOW_BYTES = 4 * 1024 * 1024;
 /** Alignment of O_DIRECT file offsets, lengths and buffers (covers 512- and 4096-byte sectors). */
 const ALIGN = 4096;
-/** Windows read ahead of the one being hashed and written. */
-const READ_AHEAD = 2;
+/**
+ * Windows read ahead of the one being hashed and written. Under CPU load the
+ * main thread is woken late (it waits its turn behind busy processes), so the
+ * pipeline is deep enough that the hashing thread, the critical path then,
+ * still has windows queued when it is.
+ */
+const READ_AHEAD = 4;
 /** Window writes in flight at once. */
 const WRITES_IN_FLIGHT = 2;
-/** Window buffers: read ahead, being written, waiting for the hashing thread. */
-const SLOTS = 8;
+/** Window buffers (64 MiB in all): read ahead, being written, queued for or being hashed. */
+const SLOTS = 16;
+/** Windows queued at the output's hashing thread at most. */
+export const HASH_QUEUE = 10;
 /** Buffered fallback: start the disk's write-back every this many bytes written. */
 const FLUSH_EVERY = 64 * 1024 * 1024;
 /** Chunk of a whole-source read for its hash. */
@@ -87,7 +94,7 @@ const SOURCE_CHUNK = 4 * 1024 * 1024;
 export async function writeConcatenated(plan: OutputPlan, outPath: string, opts: WriteOptions): Promise<WriteResult> {
   const layout = layoutOf(plan); // throws before anything is written when the times do not fit
   const picks = plan.pieces.flatMap((piece) => piece.picks);
-  const hasher = opts.hasher ?? createHasher();
+  const hasher = opts.hasher ?? createHasher(HASH_QUEUE);
   const window = Math.ceil((opts.batchBytes ?? WINDOW_BYTES) / 65536) * 65536;
   const arena = new Arena(window, SLOTS);
   const files = new SourceFiles(picks, opts);

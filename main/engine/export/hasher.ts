@@ -209,16 +209,20 @@ class LaneHasher implements Hasher {
   }
 }
 
-/** Hashing threads (one per lane), or inline hashing where threads are not available. */
-export function createHasher(): Hasher {
+/**
+ * Hashing threads (one per lane), or inline hashing where threads are not
+ * available. `maxInFlight`: batches queued at a thread at most (more keeps a
+ * thread fed while the main thread waits for a core under load).
+ */
+export function createHasher(maxInFlight = 4): Hasher {
   try {
     return new LaneHasher(() => {
       try {
-        return new WorkerHasher();
+        return new WorkerHasher(maxInFlight);
       } catch {
         return new InlineHasher();
       }
-    }, new WorkerHasher());
+    }, new WorkerHasher(maxInFlight));
   } catch {
     return new InlineHasher();
   }
