@@ -23,7 +23,7 @@ import type { Fragment } from '../mp4/stream-reader.ts';
 import type { StreamKind } from '../storage/store.ts';
 import type { Logger } from '../log.ts';
 import { DEFAULT_VIEWER_POLICY, describeInit, LiveStream, type LiveStreamStats, type LiveViewer, type ViewerPolicy } from './live-stream.ts';
-import { Transcoder, type TranscodeSpawner } from './transcoder.ts';
+import { SpareTranscoder, spawnTranscoder, Transcoder, type TranscodeSpawner } from './transcoder.ts';
 
 /** What the hub needs to know about cameras: their streams and last known codecs. */
 export interface LiveCatalog {
@@ -56,9 +56,15 @@ export interface LiveHubOptions extends ViewerPolicy {
   transcodeLingerMs: number;
   /** How often viewers are checked against the camera list (removed cameras, removed sub streams). */
   sweepMs: number;
+  /**
+   * Keep one transcoding ffmpeg started while some running stream can only be
+   * watched through a transcode (SpareTranscoder): a cold transcode then
+   * skips ffmpeg's start-up.
+   */
+  spareTranscoder: boolean;
 }
 
-export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000, sweepMs: 2000 };
+export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000, sweepMs: 10_000, spareTranscoder: true };
 
 export interface LiveHubDeps {
   catalog: LiveCatalog;
@@ -93,6 +99,7 @@ export class LiveHub implements LiveSink {
   private readonly now: () => number;
   private stopped = false;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly spare: SpareTranscoder | null;
 
   constructor(
     private readonly deps: LiveHubDeps,
@@ -100,6 +107,7 @@ export class LiveHub implements LiveSink {
   ) {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
     this.now = deps.now ?? Date.now;
+    this.spare = this.options.spareTranscoder ? new SpareTranscoder(deps.spawn ?? spawnTranscoder, deps.ffmpegPath) : null;
     // A camera is removed after its recorders stopped, so the end of its feed
     // cannot tell: check the camera list now and then instead.
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs);
@@ -111,6 +119,7 @@ export class LiveHub implements LiveSink {
   onInit(cameraId: number, kind: StreamKind, init: Buffer, info: InitInfo): void {
     if (this.stopped) return;
     this.feed(cameraId, kind).publishInit(init, info);
+    this.refreshSpare();
   }
 
   onFragment(cameraId: number, kind: StreamKind, fragment: Fragment): void {
@@ -212,12 +221,14 @@ export class LiveHub implements LiveSink {
       const [id, kind] = key.split('/');
       if (!this.streamExists(Number(id), kind as StreamKind)) this.forget(key);
     }
+    this.refreshSpare();
   }
 
   /** Closes every viewer and stops every transcode (server shutdown). */
   stop(): void {
     this.stopped = true;
     clearInterval(this.sweeper);
+    this.spare?.stop();
     for (const key of [...this.transcodes.keys()]) this.stopTranscode(key, 'shutdown');
     for (const feed of this.feeds.values()) feed.dropAll('shutdown', 'the server is shutting down');
     this.feeds.clear();
@@ -257,12 +268,33 @@ export class LiveHub implements LiveSink {
     const transcoder = new Transcoder(this.feed(cameraId, kind), output, `camera ${cameraId} ${kind}`, {
       ffmpegPath: this.deps.ffmpegPath,
       log: this.deps.log,
-      spawn: this.deps.spawn,
+      spawn: this.spare?.spawn ?? this.deps.spawn,
     });
     this.transcodes.set(key, { transcoder, linger: null });
     this.deps.log.info(`camera ${cameraId} ${kind}: H.265 live view, starting an H.264 transcode`);
     transcoder.start();
     return transcoder;
+  }
+
+  /** A transcoding ffmpeg is kept started while some running stream can only be watched through a transcode. */
+  private refreshSpare(): void {
+    if (!this.spare || this.stopped) return;
+    let needed = false;
+    for (const [key, feed] of this.feeds) {
+      const video = feed.info?.video;
+      if (!video || friendlyCodec(video.fourcc) !== 'h265') continue; // H.264 installs never ask the catalog
+      const [id, kind] = key.split('/');
+      if (this.plan(Number(id), kind as StreamKind)?.transcode) {
+        needed = true;
+        break;
+      }
+    }
+    this.spare.want(needed);
+  }
+
+  /** The pid of the transcoding ffmpeg kept started, if any (tests). */
+  get sparePid(): number | undefined {
+    return this.spare?.pid;
   }
 
   private onTranscodeViewers(key: string, count: number): void {

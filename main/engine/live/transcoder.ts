@@ -65,6 +65,117 @@ export function transcodeArgs(fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
   ];
 }
 
+/**
+ * One transcoding ffmpeg started before it is needed. Starting ffmpeg (the
+ * process and its shared libraries) takes about 75 ms on an idle machine and
+ * 100-200 ms on a busy one: most of a cold transcode's time to its first
+ * frame, and paid again at every restart (a new run of the camera). While
+ * some camera can only be watched through a transcode, the hub keeps one
+ * ffmpeg started with the transcode's arguments, blocked reading its empty
+ * stdin (no CPU), and hands it to the next transcode that starts; the next
+ * spare is started a moment later, not while the taken one works.
+ */
+export class SpareTranscoder {
+  private spare: { proc: ChildProcess; key: string; onGone: () => void } | null = null;
+  private wanted = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Spares that died unused in a row (ffmpeg missing or broken): give up after a few. */
+  private deaths = 0;
+
+  constructor(
+    private readonly spawnFn: TranscodeSpawner,
+    private readonly ffmpegPath: () => string,
+    /** Wait this long after a spare was taken before starting the next. */
+    private readonly delayMs = 1000,
+  ) {}
+
+  /** Whether a spare is kept ready. */
+  want(on: boolean): void {
+    if (on === this.wanted) return;
+    this.wanted = on;
+    if (on) this.schedule(0);
+    else this.release();
+  }
+
+  /** The pid of the spare waiting now (tests, stats). */
+  get pid(): number | undefined {
+    return this.spare?.proc.pid;
+  }
+
+  /** A spawner for transcoders: the spare when it is alive and was started for these arguments, else a new ffmpeg. */
+  readonly spawn: TranscodeSpawner = (ffmpegPath, args) => {
+    const spare = this.spare;
+    this.spare = null;
+    if (this.wanted) this.schedule(this.delayMs);
+    if (spare) {
+      spare.proc.removeListener('exit', spare.onGone); // its 'error' listener stays: a no-op once it is no longer the spare
+      if (spare.key === spawnKey(ffmpegPath, args) && running(spare.proc)) {
+        this.deaths = 0;
+        return spare.proc;
+      }
+      killFed(spare.proc);
+    }
+    return this.spawnFn(ffmpegPath, args);
+  };
+
+  stop(): void {
+    this.wanted = false;
+    this.release();
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.spare || this.deaths >= 3) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.wanted && !this.spare) this.start();
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private start(): void {
+    const ffmpegPath = this.ffmpegPath();
+    const args = transcodeArgs();
+    let proc: ChildProcess;
+    try {
+      proc = this.spawnFn(ffmpegPath, args);
+    } catch {
+      this.deaths += 1;
+      return;
+    }
+    proc.stdin?.on('error', () => undefined);
+    const onGone = () => {
+      if (this.spare?.proc !== proc) return;
+      this.spare = null;
+      killFed(proc);
+      this.deaths += 1;
+      if (this.wanted) this.schedule(this.delayMs * 2 ** this.deaths);
+    };
+    proc.on('exit', onGone);
+    proc.on('error', onGone);
+    this.spare = { proc, key: spawnKey(ffmpegPath, args), onGone };
+  }
+
+  private release(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) {
+      spare.proc.removeListener('exit', spare.onGone);
+      killFed(spare.proc);
+    }
+  }
+}
+
+function spawnKey(ffmpegPath: string, args: readonly string[]): string {
+  return JSON.stringify([ffmpegPath, ...args]);
+}
+
+/** Started and not (being) ended. */
+function running(proc: ChildProcess): boolean {
+  return proc.exitCode === null && proc.signalCode === null && !proc.killed && proc.stdin?.writable === true;
+}
+
 export interface TranscoderDeps {
   ffmpegPath: () => string;
   log: Logger;

@@ -107,7 +107,7 @@ export class LivePlayer {
     this.watchFrames();
   }
 
-  /** Closes the socket and pauses; the last frame stays on screen. */
+  /** Closes the socket and pauses ('paused'); the last frame stays on screen. */
   stop(): void {
     if (!this.active) return;
     this.active = false;
@@ -118,7 +118,7 @@ export class LivePlayer {
     this.frameHandle = null;
     this.closeSocket();
     this.video.pause();
-    this.setState('idle');
+    this.setState('paused');
   }
 
   /** stop() and release the MediaSource. */

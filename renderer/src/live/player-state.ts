@@ -1,7 +1,9 @@
 /** What a live player is doing (DOM-free, so pure modules and tests can use it). */
 export type PlayerState =
-  /** Not started, or stopped (off screen, hidden tab): the last frame stays visible. */
+  /** Not started yet. */
   | 'idle'
+  /** Stopped because nobody can see it (off screen, hidden window): socket closed, the last frame stays. */
+  | 'paused'
   /** Socket opening, or waiting for the first frame. */
   | 'connecting'
   /** Frames are being shown. */

@@ -19,7 +19,6 @@ import { LiveTile } from './LiveTile.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { useFullscreen } from './use-fullscreen.ts';
 import { useMe } from '../../users/me-context.tsx';
-import { useNow } from './use-now.ts';
 import {
   LAYOUTS,
   STORAGE_KEYS,
@@ -61,7 +60,6 @@ export function LivePage({ route }: { route: Route }): React.JSX.Element {
   const pageRef = useRef<HTMLDivElement>(null);
   const tileRefs = useRef<(HTMLDivElement | null)[]>([]);
   const fullscreen = useFullscreen(pageRef);
-  const now = useNow(1000);
 
   // Only the cameras this person may watch live (the others are not tiles at all).
   const me = useMe();
@@ -201,7 +199,7 @@ export function LivePage({ route }: { route: Route }): React.JSX.Element {
       return (
         <div className="kwl-stage" data-testid="live-maximised">
           <div className="kwl-single">
-            <LiveTile key={`max-${maximised.id}`} camera={maximised} stream="main" maximised now={now} onMaximise={backToGrid} />
+            <LiveTile key={`max-${maximised.id}`} camera={maximised} stream="main" maximised onMaximise={backToGrid} />
           </div>
         </div>
       );
@@ -222,7 +220,6 @@ export function LivePage({ route }: { route: Route }): React.JSX.Element {
                 }}
                 camera={camera}
                 stream={gridStream(camera)}
-                now={now}
                 onFocus={() => setFocusIndex(i)}
                 onMaximise={() => maximise(camera.id)}
                 onDropCamera={(dragged) => reorder(dragged, camera.id)}

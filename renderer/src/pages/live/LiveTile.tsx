@@ -1,7 +1,11 @@
 /**
  * One camera's live picture: the MSE player, the camera's last frame while
  * connecting, its name, a recording indicator, and what state it is in
- * (live / connecting / reconnecting / offline since when / disabled).
+ * (live / connecting / reconnecting / offline since when / disabled /
+ * paused while nobody can see it).
+ *
+ * Kept cheap to composite (16 of these over software-decoded video): no CSS
+ * filter over the picture, no endless animation, small overlays (live.css).
  *
  * Test hooks: data-testid="live-tile", data-camera-id, data-state (TileState),
  * data-stream (the stream really shown), data-requested-stream,
@@ -13,13 +17,13 @@ import { useLivePlayer } from '../../live/use-live-player.ts';
 import { paintLastFrame } from '../../live/frame-cache.ts';
 import { Spinner } from '../../ui/components.tsx';
 import { tileState, tileText } from './tile-state.ts';
+import { useNow } from './use-now.ts';
 
 export interface LiveTileProps {
   camera: Camera;
   /** The stream to ask for: sub in the grid, main when maximised. */
   stream: StreamKind;
   maximised?: boolean;
-  now: number;
   onFocus?(): void;
   onMaximise?(): void;
   /** Drag and drop reordering (grid only): `dragged` is dropped onto this tile. */
@@ -29,7 +33,7 @@ export interface LiveTileProps {
 const DRAG_TYPE = 'application/x-keepwatch-camera';
 
 export const LiveTile = forwardRef<HTMLDivElement, LiveTileProps>(function LiveTile(
-  { camera, stream, maximised = false, now, onFocus, onMaximise, onDropCamera },
+  { camera, stream, maximised = false, onFocus, onMaximise, onDropCamera },
   ref,
 ) {
   const tileRef = useRef<HTMLDivElement>(null);
@@ -42,6 +46,9 @@ export const LiveTile = forwardRef<HTMLDivElement, LiveTileProps>(function LiveT
 
   const player = useLivePlayer(videoRef, tileRef, camera.id, stream, camera.enabled);
   const state = tileState(camera, player.state);
+  // Only an offline tile's text moves with the clock ("since 14:02 · 3 min"): a live
+  // grid re-renders on player and camera changes alone, not every second.
+  const now = useNow(1000, state === 'offline');
   const text = tileText(state, camera, now);
   const recording = camera.status.state === 'recording';
 
@@ -106,6 +113,7 @@ export const LiveTile = forwardRef<HTMLDivElement, LiveTileProps>(function LiveT
     >
       <canvas ref={posterRef} className="kwl-tile__poster" hidden={!hasPoster || state === 'live'} aria-hidden="true" />
       <video ref={videoRef} className={`kwl-tile__video${hasFrame ? ' is-on' : ''}`} muted playsInline autoPlay disablePictureInPicture />
+      <div className="kwl-tile__dim" aria-hidden="true" />
 
       <div className="kwl-tile__top">
         <span className="kwl-tile__name" title={camera.name}>
@@ -125,7 +133,7 @@ export const LiveTile = forwardRef<HTMLDivElement, LiveTileProps>(function LiveT
           {text.detail && <span>{text.detail}</span>}
         </div>
       )}
-      {!text.headline && state !== 'live' && !hasFrame && !hasPoster && (
+      {!text.headline && state !== 'live' && state !== 'paused' && !hasFrame && !hasPoster && (
         <div className="kwl-tile__message">
           <Spinner label={text.chip} />
         </div>

@@ -7,13 +7,15 @@ import type { Camera } from '../../../../preload/api.ts';
 import type { PlayerState } from '../../live/player-state.ts';
 import { since } from '../../ui/time.ts';
 
-export type TileState = 'live' | 'connecting' | 'reconnecting' | 'offline' | 'disabled' | 'unsupported';
+export type TileState = 'live' | 'paused' | 'connecting' | 'reconnecting' | 'offline' | 'disabled' | 'unsupported';
 
 export function tileState(camera: Camera, player: PlayerState): TileState {
   if (!camera.enabled || camera.status.state === 'disabled') return 'disabled';
   if (player === 'live') return 'live';
   if (player === 'unsupported') return 'unsupported';
   if (camera.status.state === 'offline' || player === 'gone') return 'offline';
+  // Out of view or in a hidden window: its socket is closed on purpose, nothing to signal.
+  if (player === 'paused') return 'paused';
   if (player === 'offline' && camera.status.state === 'connecting') return 'connecting';
   if (player === 'reconnecting' || player === 'offline' || player === 'stalled') return 'reconnecting';
   return 'connecting';
@@ -31,6 +33,8 @@ export function tileText(state: TileState, camera: Camera, now = Date.now()): Ti
   switch (state) {
     case 'live':
       return { chip: 'Live', headline: null, detail: null };
+    case 'paused':
+      return { chip: 'Paused (not on screen)', headline: null, detail: null };
     case 'connecting':
       return { chip: 'Connecting…', headline: null, detail: null };
     case 'reconnecting':
