@@ -47,6 +47,13 @@ async function bundleEngine(outDir: string): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Not measured: connecting, and V8's one-off heap reduction a few seconds
+ * after a Node process starts (about 20 ms of CPU at 8–10 s, which in a 20 s
+ * window reads as 0.1 % of a core). A recorder runs for months: the steady
+ * state is what it costs. The same wait applies to bare ffmpeg.
+ */
+const SETTLE_MS = 15_000;
 
 async function measure(roots: number[], seconds: number): Promise<{ cpu: number; rss: number }> {
   const a = sampleTree(roots);
@@ -78,13 +85,13 @@ async function runKeepwatch(child: string, dataDir: string, urls: string[], seco
     const msg = JSON.parse(line) as { event: string; segment?: { cameraId: number; runId: number; start: number; end: number } };
     if (msg.event === 'segment') segments.push(msg.segment!);
   });
-  await sleep(8000); // connect and settle
+  await sleep(SETTLE_MS);
   const usage = await measure([engine.pid!], seconds);
   await stopProcess(engine);
   const perCamera = new Map<number, typeof segments>();
   for (const s of segments) perCamera.set(s.cameraId, [...(perCamera.get(s.cameraId) ?? []), s]);
   // Stopping the engine finishes each camera's open segment: at least one per camera, one run, contiguous.
-  const expected = Math.max(1, Math.floor((seconds + 8) / SEGMENT_SECONDS));
+  const expected = Math.max(1, Math.floor((seconds + SETTLE_MS / 1000) / SEGMENT_SECONDS));
   const missing = [...Array(n).keys()].filter((i) => {
     const segs = perCamera.get(i + 1) ?? [];
     const runs = new Set(segs.map((s) => s.runId)).size;
@@ -106,7 +113,7 @@ async function runBare(dir: string, urls: string[], seconds: number): Promise<{ 
       join(dir, `cam${i}-%05d.mp4`),
     ], { stdio: 'ignore' }),
   );
-  await sleep(8000);
+  await sleep(SETTLE_MS);
   const usage = await measure(bare.map((p) => p.pid!), seconds);
   await Promise.all(bare.map(stopProcess));
   return usage;
@@ -122,7 +129,11 @@ export async function benchIngest(opts: { counts: number[]; seconds: number; shi
   const bundleDir = fileURLToPath(new URL('./.engine-bundle/', import.meta.url));
   const child = await bundleEngine(bundleDir);
   if (opts.shippedAt?.length) buildCli();
+  const memory = new Map<number, { kw: number; bare: number }>();
   try {
+    // The engine alone, no camera: its base memory.
+    const idle = await runKeepwatch(child, join(tmp.dir, 'engine-idle'), [], 5);
+    rows.push({ group: 'ingest', name: 'memory, engine base (no camera, PSS)', value: idle.usage.rss / 1e6, unit: 'MB', target: '≤ 60', pass: idle.usage.rss / 1e6 <= 60 });
     for (const n of opts.counts) {
       const sims = await startSimCameras(Array.from({ length: n }, (_, i) => ({ color: i, file: source })));
       try {
@@ -138,6 +149,7 @@ export async function benchIngest(opts: { counts: number[]; seconds: number; shi
         const base = { cpu: median(pairs.map((p) => p.base.cpu)), rss: median(pairs.map((p) => p.base.rss)) };
         const ratios = pairs.map((p) => p.kw.cpu / Math.max(p.base.cpu, 0.01));
         const missing = Math.max(...pairs.map((p) => p.missing));
+        memory.set(n, { kw: kw.rss, bare: base.rss });
 
         // As shipped, exactly as a user runs it: the built `keepwatch serve`
         // command, cameras added over the API, with the deferred background
@@ -160,12 +172,20 @@ export async function benchIngest(opts: { counts: number[]; seconds: number; shi
           { group: 'ingest', name: `${n} cam: bare ffmpeg CPU`, value: base.cpu, unit: '% core' },
           // A run that did not record everything passes nothing (a dead engine costs 0 % CPU).
           { group: 'ingest', name: `${n} cam: CPU ratio`, value: ratio, unit: '×', target: '≤ 1.10', pass: missing === 0 && ratio <= 1.1, note: spread },
-          { group: 'ingest', name: `${n} cam: memory per camera (PSS)`, value: kw.rss / n / 1e6, unit: 'MB', target: '≤ 50', pass: missing === 0 && kw.rss / n / 1e6 <= 50, note: `bare ffmpeg ${(base.rss / n / 1e6).toFixed(1)} MB` },
+          { group: 'ingest', name: `${n} cam: memory, engine + its ffmpegs (PSS)`, value: kw.rss / 1e6, unit: 'MB', note: `bare ffmpeg ${(base.rss / 1e6).toFixed(1)} MB` },
           { group: 'ingest', name: `${n} cam: cameras with missing segments`, value: missing, unit: 'cameras', target: '0', pass: missing === 0 },
         );
       } finally {
         await sims.stopAll();
       }
+    }
+    // Each further camera: the slope between the fewest and the most cameras measured (PSS shares ffmpeg's libraries fairly).
+    const counts = [...memory.keys()].sort((a, b) => a - b);
+    if (counts.length > 1) {
+      const [lo, hi] = [counts[0], counts[counts.length - 1]];
+      const per = (memory.get(hi)!.kw - memory.get(lo)!.kw) / (hi - lo) / 1e6;
+      const perBare = (memory.get(hi)!.bare - memory.get(lo)!.bare) / (hi - lo) / 1e6;
+      rows.push({ group: 'ingest', name: `memory, each further camera (PSS, ${lo} → ${hi} cameras)`, value: per, unit: 'MB', target: '≤ 20', pass: per <= 20, note: `bare ffmpeg ${perBare.toFixed(1)} MB per camera` });
     }
   } finally {
     tmp.cleanup();

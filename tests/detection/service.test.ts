@@ -5,7 +5,7 @@
  * detection, thumbnails, the reviewed flag, ONVIF events in review items,
  * status counters, and everything going with its camera.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/engine/clock.ts';
@@ -281,6 +281,18 @@ describe('ONVIF events and status', () => {
     expect(item.end).toBe(T0 + 4000);
     const [e] = r.service.listEvents({ camera: cam, from: T0, to: T0 + 100_000, kind: 'onvif' });
     expect(e).toMatchObject({ id, kind: 'motion', origin: 'onvif', label: null, box: null, zones: [] });
+  });
+
+  it('sleeps while nothing is open, and an ONVIF event wakes it within a tick', async () => {
+    const r = await rig();
+    const cam = r.store.insertCamera({ name: 'idle', enabled: true, source: 'onvif', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: 'rtsp://127.0.0.1:9/i' }] });
+    const follow = vi.spyOn(r.store.detection, 'onvifEventsAfter');
+    r.clock.advance(30_000);
+    expect(follow).not.toHaveBeenCalled(); // no database query a second for nothing
+    const id = r.store.onvif.insertEvent({ cameraId: cam, kind: 'motion', start: r.clock.now(), source: 'Rule=Motion', topic: 'RuleEngine/CellMotionDetector/Motion' });
+    r.clock.advance(1000);
+    expect(follow).toHaveBeenCalled();
+    expect(r.service.listReview({ from: T0, to: r.clock.now() + 1000, camera: cam })[0]).toMatchObject({ eventIds: [id], end: null });
   });
 
   it('counts frames processed and frames dropped while the detector is busy', async () => {

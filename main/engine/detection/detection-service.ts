@@ -49,7 +49,11 @@ export interface DetectionAlert {
 
 export interface DetectionServiceOptions {
   review?: Partial<ReviewPolicy>;
-  /** How often review items are closed and ONVIF events picked up (default 1000 ms). */
+  /**
+   * How often, while a review item or an ONVIF event is open, items are
+   * closed and ONVIF events picked up (default 1000 ms). With nothing open the
+   * service sleeps until an event or an item wakes it (or the hourly prune).
+   */
   tickMs?: number;
   /** How long an alert waits for its picture before it goes out without (default 3000 ms). */
   alertPictureWaitMs?: number;
@@ -97,6 +101,9 @@ export class DetectionService extends EventEmitter {
   private detectorLoading: Promise<void> | null = null;
   private lastOnvifId = 0;
   private timer: TimerHandle | null = null;
+  /** When the pending tick runs (clock ms). */
+  private timerDue = 0;
+  private unwatchOnvif: (() => void) | null = null;
   private lastPrune = 0;
   private running = false;
   private readonly policy: ReviewPolicy;
@@ -131,12 +138,15 @@ export class DetectionService extends EventEmitter {
     );
     for (const camera of this.deps.store.listCameras()) this.sync(camera.id);
     this.lastPrune = this.deps.clock.now();
+    this.unwatchOnvif = this.deps.store.onvif.watchEvents(() => this.wake());
     this.schedule();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unwatchOnvif?.();
+    this.unwatchOnvif = null;
     this.deps.clock.clearTimeout(this.timer);
     this.timer = null;
     const now = this.deps.clock.now();
@@ -350,7 +360,10 @@ export class DetectionService extends EventEmitter {
         cameraId,
         this.index,
         {
-          opened: (item) => this.emit('review', 'start', this.reviewOut(item)),
+          opened: (item) => {
+            this.wake(); // it closes after its quiet gap: the ticks resume
+            this.emit('review', 'start', this.reviewOut(item));
+          },
           changed: (item) => this.emit('review', 'update', this.reviewOut(item)),
           alerted: (item) => this.queueAlert(item),
           closed: (item) => {
@@ -388,16 +401,39 @@ export class DetectionService extends EventEmitter {
     this.emit('alert', { ...pending.alert, item: item ? this.reviewOut(item) : pending.alert.item, jpeg });
   }
 
-  private schedule(): void {
+  /**
+   * The next tick: in a second while something is open (an item to close
+   * after its quiet gap, an ONVIF event to follow to its end), else at the
+   * hourly prune. An idle engine does not wake for detection every second.
+   */
+  private schedule(soon = false): void {
     if (!this.running) return;
+    const now = this.deps.clock.now();
+    const tickMs = this.options.tickMs ?? 1000;
+    const delay = soon || this.somethingOpen() ? tickMs : Math.max(tickMs, this.lastPrune + PRUNE_EVERY_MS - now);
+    this.deps.clock.clearTimeout(this.timer);
+    this.timerDue = now + delay;
     this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = null;
       try {
         this.tick();
       } catch (err) {
         this.deps.log.error(`detection housekeeping failed: ${(err as Error).message}`);
       }
       this.schedule();
-    }, this.options.tickMs ?? 1000);
+    }, delay);
+  }
+
+  /** An ONVIF event was written or an item opened: tick within tickMs (a tick already due sooner stays). */
+  private wake(): void {
+    if (!this.running || (this.timer && this.timerDue - this.deps.clock.now() <= (this.options.tickMs ?? 1000))) return;
+    this.schedule(true);
+  }
+
+  private somethingOpen(): boolean {
+    if (this.openOnvif.size > 0) return true;
+    for (const keeper of this.keepers.values()) if (keeper.currentId !== null) return true;
+    return false;
   }
 
   /** Closes quiet review items, groups new ONVIF events, prunes what lost its footage. Exposed for tests. */

@@ -61,7 +61,7 @@ export interface RecorderOptions {
 export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   segmentMs: 60_000,
   fragmentMs: 250,
-  liveFragmentMs: 100,
+  liveFragmentMs: 75,
   stallMs: 10_000,
   connectTimeoutMs: 20_000,
   healthyRunMs: 30_000,

@@ -5,8 +5,9 @@
  * 1000 pages, on the main thread, and a slow disk would freeze the engine for
  * as long as that fsync takes. So the engine's connection never checkpoints
  * (wal_autocheckpoint = 0, database.ts) and a worker thread with a connection
- * of its own runs a PASSIVE checkpoint every few seconds: it never blocks the
- * engine's readers or writers. If the worker cannot run, SQLite's own
+ * of its own runs a PASSIVE checkpoint every few seconds (less and less often
+ * while nothing is written, up to a minute): it never blocks the engine's
+ * readers or writers. If the worker cannot run, SQLite's own
  * auto-checkpoint is switched back on, so the WAL never grows without bound.
  */
 import { createRequire } from 'node:module';
@@ -41,6 +42,9 @@ export class Checkpointer {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** The wait before the next checkpoint: everyMs after a write, doubling up to maxIdleMs while nothing is written. */
+  private waitMs: number;
+  private lastWalPages = -1;
 
   constructor(
     private readonly file: string,
@@ -48,7 +52,10 @@ export class Checkpointer {
     /** Called once if the worker cannot run: the caller turns SQLite's own checkpoints back on. */
     private readonly onUnavailable: (reason: string) => void,
     private readonly everyMs = 5000,
-  ) {}
+    private readonly maxIdleMs = 60_000,
+  ) {
+    this.waitMs = everyMs;
+  }
 
   start(): void {
     this.schedule();
@@ -79,9 +86,16 @@ export class Checkpointer {
     if (this.closed) return;
     this.timer = this.clock.setTimeout(() => {
       this.checkpoint()
+        .then((r) => {
+          // An idle index (no new WAL pages) is looked at less and less often:
+          // an idle engine should not wake a thread every few seconds for nothing.
+          const idle = r.walPages === this.lastWalPages && r.checkpointed === r.walPages;
+          this.waitMs = idle ? Math.min(this.waitMs * 2, this.maxIdleMs) : this.everyMs;
+          this.lastWalPages = r.walPages;
+        })
         .catch(() => undefined)
         .finally(() => this.schedule());
-    }, this.everyMs);
+    }, this.waitMs);
   }
 
   private ensureWorker(): Worker | null {

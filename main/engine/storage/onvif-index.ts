@@ -70,10 +70,26 @@ function toDevice(r: RawDevice): OnvifDeviceRow {
 }
 
 export class OnvifIndex {
+  private readonly eventWatchers = new Set<() => void>();
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * Calls `fn` after every change to the event rows (a new event, an end), so
+   * whoever follows them (the detection service) is told instead of asking
+   * the database every second. Returns the function that stops it.
+   */
+  watchEvents(fn: () => void): () => void {
+    this.eventWatchers.add(fn);
+    return () => this.eventWatchers.delete(fn);
+  }
+
+  private eventsChanged(): void {
+    for (const fn of [...this.eventWatchers]) fn();
+  }
 
   // ---------------------------------------------------------------- devices
 
@@ -137,12 +153,14 @@ export class OnvifIndex {
     const { lastInsertRowid } = this.db
       .prepare('INSERT INTO events (camera_id, kind, start_ms, end_ms, source, topic) VALUES (?, ?, ?, NULL, ?, ?)')
       .run(e.cameraId, e.kind, Math.round(e.start), e.source, e.topic);
+    this.eventsChanged();
     return Number(lastInsertRowid);
   }
 
   /** Closes an open event; an end before the start (clock trouble) is clamped to the start. */
   closeEvent(id: number, end: number): void {
-    this.db.prepare('UPDATE events SET end_ms = MAX(start_ms, ?) WHERE id = ? AND end_ms IS NULL').run(Math.round(end), id);
+    const { changes } = this.db.prepare('UPDATE events SET end_ms = MAX(start_ms, ?) WHERE id = ? AND end_ms IS NULL').run(Math.round(end), id);
+    if (changes) this.eventsChanged();
   }
 
   /** Closes every open event of a camera at `end` (or at its own start when end is null: the end is unknown). */
@@ -151,6 +169,7 @@ export class OnvifIndex {
       end === null
         ? this.db.prepare('UPDATE events SET end_ms = start_ms WHERE camera_id = ? AND end_ms IS NULL').run(cameraId)
         : this.db.prepare('UPDATE events SET end_ms = MAX(start_ms, ?) WHERE camera_id = ? AND end_ms IS NULL').run(Math.round(end), cameraId);
+    if (result.changes) this.eventsChanged();
     return result.changes;
   }
 
