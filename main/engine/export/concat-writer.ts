@@ -82,10 +82,8 @@ const ALIGN = 4096;
 const READ_AHEAD = 4;
 /** Window writes in flight at once. */
 const WRITES_IN_FLIGHT = 2;
-/** Window buffers (64 MiB in all): read ahead, being written, queued for or being hashed. */
+/** Window buffers (64 MiB in all): read ahead, being written, queued for or being hashed (hasher.ts's MAX_IN_FLIGHT). */
 const SLOTS = 16;
-/** Windows queued at the output's hashing thread at most. */
-export const HASH_QUEUE = 10;
 /** Buffered fallback: start the disk's write-back every this many bytes written. */
 const FLUSH_EVERY = 64 * 1024 * 1024;
 /** Chunk of a whole-source read for its hash. */
@@ -94,7 +92,7 @@ const SOURCE_CHUNK = 4 * 1024 * 1024;
 export async function writeConcatenated(plan: OutputPlan, outPath: string, opts: WriteOptions): Promise<WriteResult> {
   const layout = layoutOf(plan); // throws before anything is written when the times do not fit
   const picks = plan.pieces.flatMap((piece) => piece.picks);
-  const hasher = opts.hasher ?? createHasher(HASH_QUEUE);
+  const hasher = opts.hasher ?? createHasher();
   const window = Math.ceil((opts.batchBytes ?? WINDOW_BYTES) / 65536) * 65536;
   const arena = new Arena(window, SLOTS);
   const files = new SourceFiles(picks, opts);

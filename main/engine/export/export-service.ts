@@ -30,7 +30,7 @@ import { isPathInside } from '../playback/media-path.ts';
 import { etagOf, type ServedFile } from '../storage/segment-files.ts';
 import { VERSION } from '../version.ts';
 import { pickFragments, planOutputs, type OutputPlan, type SegmentPick } from './plan.ts';
-import { ExportCancelled, HASH_QUEUE, writeConcatenated, type WriteResult } from './concat-writer.ts';
+import { ExportCancelled, writeConcatenated, type WriteResult } from './concat-writer.ts';
 import { createHasher, type Hasher } from './hasher.ts';
 import type { SourceHashes } from './source-hashes.ts';
 import { encodeExact } from './exact-encoder.ts';
@@ -361,7 +361,7 @@ export class ExportService {
   private takeHasher(): Hasher {
     this.deps.clock.clearTimeout(this.hasherIdle);
     this.hasherIdle = null;
-    const hasher = this.hasher ?? createHasher(HASH_QUEUE);
+    const hasher = this.hasher ?? createHasher();
     this.hasher = null;
     return hasher;
   }

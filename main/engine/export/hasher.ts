@@ -10,7 +10,7 @@
  * One thread per lane (outputs; sources, started only when a source must be
  * hashed), so the two passes over a byte run side by side. Several digests run
  * at once under string keys; updates of one key are applied in the order they
- * were sent. At most `maxInFlight` batches wait in a worker, so memory stays
+ * were sent. At most `MAX_IN_FLIGHT` batches wait in a worker, so memory stays
  * bounded when it falls behind. Where a worker cannot start, the same
  * interface hashes inline.
  */
@@ -75,6 +75,13 @@ parentPort.on('message', (m) => {
 });
 `;
 
+/**
+ * Batches queued at a hashing thread at most (a 4 MiB window each). Deep
+ * enough that under CPU load, when the main thread is woken late, the output's
+ * hashing thread (the critical path then) still has windows waiting.
+ */
+const MAX_IN_FLIGHT = 10;
+
 class WorkerHasher implements Hasher {
   private readonly worker: Worker;
   private seq = 0;
@@ -84,7 +91,7 @@ class WorkerHasher implements Hasher {
   private readonly processed = new Map<number, () => void>();
   private failed: Error | null = null;
 
-  constructor(private readonly maxInFlight = 4) {
+  constructor(private readonly maxInFlight = MAX_IN_FLIGHT) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     this.worker.unref();
     this.worker.on('message', (m: { op: string; seq: number; hex?: string; message?: string }) => {
@@ -209,20 +216,16 @@ class LaneHasher implements Hasher {
   }
 }
 
-/**
- * Hashing threads (one per lane), or inline hashing where threads are not
- * available. `maxInFlight`: batches queued at a thread at most (more keeps a
- * thread fed while the main thread waits for a core under load).
- */
-export function createHasher(maxInFlight = 4): Hasher {
+/** Hashing threads (one per lane), or inline hashing where threads are not available. */
+export function createHasher(): Hasher {
   try {
     return new LaneHasher(() => {
       try {
-        return new WorkerHasher(maxInFlight);
+        return new WorkerHasher();
       } catch {
         return new InlineHasher();
       }
-    }, new WorkerHasher(maxInFlight));
+    }, new WorkerHasher());
   } catch {
     return new InlineHasher();
   }
