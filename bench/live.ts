@@ -46,6 +46,7 @@ import { waitFor, sleep } from '../tests/helpers/wait.ts';
 import { FAST_RECORDER } from '../tests/helpers/engine.ts';
 import { PALETTE } from '../tests/sim/cameras.ts';
 import { benchGridParts, gridRows } from './live-grid.ts';
+import { setLiveTraceListener } from '../main/engine/live/live-trace.ts';
 import type { BenchRow } from './report.ts';
 
 const GROUP = 'live';
@@ -86,39 +87,31 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     const hevcCamera = rig.cameraIds[clips.length - 1];
     const warmCamera = rig.cameraIds[1];
 
+    // KW_BENCH_LIVE_ONLY=grid,warm,hevc,latency,cpu: only those parts (experiments only);
+    // KW_BENCH_LIVE_OPENS: opens of each H.265 first-frame kind.
+    const only = process.env.KW_BENCH_LIVE_ONLY?.split(',') ?? null;
+    const part = (name: string) => !only || only.includes(name);
+
     // ---- Chromium CPU, 16 tiles on sub streams: the grid, its floor, and paused when unseen (bench/live-grid.ts)
-    rows.push(...gridRows(await benchGridParts(rig, seconds, VIEWPORT)));
+    if (part('grid')) rows.push(...gridRows(await benchGridParts(rig, seconds, VIEWPORT)));
 
     // ---- time to first frame, warm stream: a grid tile (sub stream) and the maximised view (main stream)
     await pressLayout(page, '1');
-    const opens = quick ? 5 : 12;
-    const tileTtff = await timeToFirstFrame(page, opens, async () => {
-      await page.evaluate((id) => localStorage.setItem('kw.live.order', JSON.stringify([id])), warmCamera);
-      await page.evaluate(() => (location.hash = '#/live'));
-    });
-    const mainTtff = await timeToFirstFrame(page, opens, () => page.evaluate((id) => (location.hash = `#/live/${id}`), warmCamera));
-    for (const [what, xs] of [['grid tile, sub stream', tileTtff], ['maximised, main stream', mainTtff]] as const) {
-      const m = median(xs);
-      rows.push({ group: GROUP, name: `time to first frame, warm stream (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → frame on screen; median of ${xs.length}, max ${Math.max(...xs)} ms` });
+    if (part('warm')) {
+      const opens = quick ? 5 : 12;
+      const tileTtff = await timeToFirstFrame(page, opens, async () => {
+        await page.evaluate((id) => localStorage.setItem('kw.live.order', JSON.stringify([id])), warmCamera);
+        await page.evaluate(() => (location.hash = '#/live'));
+      });
+      const mainTtff = await timeToFirstFrame(page, opens, () => page.evaluate((id) => (location.hash = `#/live/${id}`), warmCamera));
+      for (const [what, xs] of [['grid tile, sub stream', tileTtff], ['maximised, main stream', mainTtff]] as const) {
+        const m = median(xs);
+        rows.push({ group: GROUP, name: `time to first frame, warm stream (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → frame on screen; median of ${xs.length}, max ${Math.max(...xs)} ms` });
+      }
     }
 
     // ---- time to first real frame, H.265-only camera (on-demand transcode), cold and warm
-    const cold: { ms: number; wrong: number }[] = [];
-    const warm: { ms: number; wrong: number }[] = [];
-    for (let i = 0; i < (quick ? 3 : 6); i++) {
-      await page.evaluate(() => (location.hash = '#/settings'));
-      await waitFor(() => !rig.app.live.stats().transcodes[`${hevcCamera}/main`], { timeoutMs: 20_000, what: 'the transcode to stop' });
-      cold.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
-      await page.evaluate(() => (location.hash = '#/settings'));
-      await sleep(600);
-      warm.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
-    }
-    for (const [what, opens] of [['warm: transcode running', warm], ['cold: the open starts the transcode', cold]] as const) {
-      const xs = opens.map((o) => o.ms);
-      const wrong = opens.reduce((n, o) => n + o.wrong, 0);
-      const m = median(xs);
-      rows.push({ group: GROUP, name: `time to first real frame, H.265 camera, transcoded (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → first frame in the camera's colour; median of ${xs.length}, max ${Math.max(...xs)} ms; ${wrong} other (grey) frame(s) shown before it in all` });
-    }
+    if (part('hevc')) rows.push(...(await hevcFirstFrames(rig, hevcCamera, Number(process.env.KW_BENCH_LIVE_OPENS) || (quick ? 3 : 6))));
 
     // ---- live latency, capture → display
     const latencyRuns: [string, () => Promise<unknown>][] = [
@@ -130,7 +123,7 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
       }],
       ['maximised, main stream', () => page.evaluate((id) => (location.hash = `#/live/${id}`), latencyCamera)],
     ];
-    for (const [what, open] of latencyRuns) {
+    for (const [what, open] of part('latency') ? latencyRuns : []) {
       await open();
       await waitFor(async () => (await readTiles(page)).find((t) => t.id === latencyCamera)?.state === 'live', { timeoutMs: 20_000, what: 'the barcode camera live' });
       await sleep(3000); // let the player settle at the live edge
@@ -148,6 +141,7 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     }
 
     // ---- server CPU per extra viewer
+    if (!part('cpu')) return rows;
     await page.evaluate(() => (location.hash = '#/settings'));
     await sleep(2000);
     const viewers = 40; // enough that their cost stands out of the machine's noise
@@ -175,6 +169,119 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     await rig.stop();
   }
 }
+
+/**
+ * Time to the first real frame of the H.265-only camera, cold (the open
+ * starts the transcode) and warm (it still runs), `opens` of each.
+ * KW_BENCH_LIVE_TRACE=1 also prints where a cold open's time went.
+ */
+async function hevcFirstFrames(rig: Awaited<ReturnType<typeof startLiveRig>>, hevcCamera: number, opens: number): Promise<BenchRow[]> {
+  const { page } = rig;
+  const cold: { ms: number; wrong: number }[] = [];
+  const idle: { ms: number; wrong: number }[] = [];
+  const warm: { ms: number; wrong: number }[] = [];
+  const trace = process.env.KW_BENCH_LIVE_TRACE ? new OpenTrace(page, rig.app.http.server) : null;
+  for (let i = 0; i < opens; i++) {
+    await page.evaluate(() => (location.hash = '#/settings'));
+    await waitFor(() => !rig.app.live.stats().transcodes[`${hevcCamera}/main`], { timeoutMs: 20_000, what: 'the transcode to stop' });
+    await sleep(300); // the spare was taken by the last transcode: its replacement starts 1 s later
+    await trace?.begin();
+    cold.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
+    await trace?.end('cold');
+    await page.evaluate(() => (location.hash = '#/settings'));
+    await sleep(600);
+    await trace?.begin();
+    warm.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
+    await trace?.end('warm');
+    // Cold after the stream was not read for a while: the recorder's live tap starts again at the segment's latest keyframe.
+    await page.evaluate(() => (location.hash = '#/settings'));
+    await waitFor(() => !rig.app.live.stats().transcodes[`${hevcCamera}/main`], { timeoutMs: 20_000, what: 'the transcode to stop' });
+    await sleep(2500); // longer than the hub keeps a GOP (2 s)
+    await trace?.begin();
+    idle.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
+    await trace?.end('cold, unread 2.5 s');
+  }
+  trace?.print();
+  const rows: BenchRow[] = [];
+  for (const [what, results] of [['warm: transcode running', warm], ['cold: the open starts the transcode', cold], ['cold, the stream not read for 2.5 s', idle]] as const) {
+    const xs = results.map((o) => o.ms);
+    const wrong = results.reduce((n, o) => n + o.wrong, 0);
+    const m = median(xs);
+    rows.push({ group: GROUP, name: `time to first real frame, H.265 camera, transcoded (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → first frame in the camera's colour; median of ${xs.length}, range ${Math.min(...xs)}–${Math.max(...xs)} ms [${xs.join(', ')}]; ${wrong} other (grey) frame(s) shown before it in all` });
+  }
+  return rows;
+}
+
+/**
+ * Where an open's time goes (KW_BENCH_LIVE_TRACE=1): the first time of each
+ * step, server side (main/engine/live/live-trace.ts: the hub, the
+ * transcoder and the live tap) and page side (WebSocket, MediaSource and SourceBuffer
+ * calls, and the real-frame probe), on one clock, relative to the socket's
+ * creation. Prints the median of each step over the opens.
+ */
+class OpenTrace {
+  private server: [string, number][] = [];
+  private readonly opens: Record<string, Record<string, number>[]> = {};
+  constructor(
+    private readonly page: Page,
+    http: { prependListener(event: 'connection' | 'upgrade', fn: () => void): unknown },
+  ) {
+    const at = (e: string) => this.server.push([e, performance.timeOrigin + performance.now()]);
+    setLiveTraceListener(at);
+    http.prependListener('connection', () => at('http.connection'));
+    http.prependListener('upgrade', () => at('http.upgrade'));
+  }
+
+  async begin(): Promise<void> {
+    this.server = [];
+    await this.page.evaluate(PAGE_TRACE);
+  }
+
+  async end(kind: string): Promise<void> {
+    const page = (await this.page.evaluate('window.__kwT.splice(0)')) as [string, number][];
+    const seen = (await this.page.evaluate('window.__kwRealFrameSeen')) as { firstAt: number; realAt: number } | null;
+    const origin = (await this.page.evaluate('performance.timeOrigin')) as number;
+    const events = [...page, ...this.server];
+    if (seen) events.push(['page.frame.first', origin + seen.firstAt], ['page.frame.real', origin + seen.realAt]);
+    const t0 = events.find(([e]) => e === 'ws.new')?.[1];
+    if (t0 === undefined) return;
+    const firsts: Record<string, number> = {};
+    for (const [e, t] of events) if (!(e in firsts)) firsts[e] = Math.round((t - t0) * 10) / 10;
+    (this.opens[kind] ??= []).push(firsts);
+  }
+
+  print(): void {
+    for (const [kind, opens] of Object.entries(this.opens)) {
+      const names = [...new Set(opens.flatMap((o) => Object.keys(o)))];
+      const rows = names.map((n) => [n, median(opens.map((o) => o[n]).filter((x) => x !== undefined))] as const).sort((a, b) => a[1] - b[1]);
+      process.stdout.write(`\n${kind} opens (${opens.length}), median ms after the socket was created:\n`);
+      for (const [n, m] of rows) process.stdout.write(`  ${m.toFixed(1).padStart(7)}  ${n}   [${opens.map((o) => o[n]?.toFixed(0) ?? '-').join(' ')}]\n`);
+    }
+  }
+}
+
+/** Page side of OpenTrace: patches WebSocket, MediaSource and SourceBuffer once to log the first time of each step. */
+const PAGE_TRACE = `(() => {
+  window.__kwT = [];
+  window.__kwK = 0;
+  if (window.__kwTraced) return;
+  window.__kwTraced = true;
+  const log = (e) => window.__kwT.push([e, performance.timeOrigin + performance.now()]);
+  const Ws = window.WebSocket;
+  window.WebSocket = function (...args) {
+    log('ws.new');
+    const ws = new Ws(...args);
+    ws.addEventListener('open', () => log('ws.open'));
+    ws.addEventListener('message', (ev) => log(typeof ev.data === 'string' ? 'ws.msg.text' : 'ws.msg.bin'));
+    return ws;
+  };
+  window.WebSocket.prototype = Ws.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  const add = MediaSource.prototype.addSourceBuffer;
+  MediaSource.prototype.addSourceBuffer = function (...a) { log('ms.sourceopen'); const sb = add.apply(this, a); let n = 0; sb.addEventListener('updateend', () => log('sb.updateend.' + (n++ < 3 ? n : 'n'))); return sb; };
+  const append = SourceBuffer.prototype.appendBuffer;
+  SourceBuffer.prototype.appendBuffer = function (...a) { const k = ++window.__kwK; log('sb.append.' + (k <= 3 ? k : 'n')); return append.apply(this, a); };
+})()`;
 
 /** Opens a live view `times` times (from the Settings page, so every open starts a new player) and returns each time to first frame. */
 async function timeToFirstFrame(page: Page, times: number, open: () => Promise<unknown>): Promise<number[]> {
@@ -241,7 +348,7 @@ const REAL_FRAME_PROBE = `(rgb) => {
 async function timeToFirstRealFrame(page: Page, cameraId: number, rgb: readonly number[]): Promise<{ ms: number; wrong: number }> {
   await page.evaluate(`(${REAL_FRAME_PROBE})(${JSON.stringify(rgb)})`);
   await page.evaluate((id) => (location.hash = `#/live/${id}`), cameraId);
-  const seen = (await page.evaluate('window.__kwRealFrame')) as { firstAt: number; realAt: number; wrong: number } | null;
+  const seen = (await page.evaluate('window.__kwRealFrame.then((v) => (window.__kwRealFrameSeen = v))')) as { firstAt: number; realAt: number; wrong: number } | null;
   if (!seen) throw new Error(`camera ${cameraId}: no frame in its colour within 15 s`);
   // The player's own figure runs from the socket opening to its first frame; the real frame came this much later.
   const firstFrameMs = await waitFor(async () => (await readTiles(page))[0]?.firstFrameMs ?? null, { timeoutMs: 5000, what: 'the first frame time', intervalMs: 20 });

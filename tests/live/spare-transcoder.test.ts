@@ -71,7 +71,7 @@ describe('SpareTranscoder', () => {
     const spare = spareOf(f.spawn);
     await new Promise((r) => setTimeout(r, 30));
     expect(f.spawned).toHaveLength(0);
-    spare.want(true);
+    spare.want(transcodeArgs());
     await waitFor(() => f.spawned.length === 1, { timeoutMs: 5000, what: 'a spare' });
     expect(f.spawned[0].args).toEqual(transcodeArgs());
     const taken = spare.spawn('ffmpeg', transcodeArgs());
@@ -85,7 +85,7 @@ describe('SpareTranscoder', () => {
   it('never hands out a spare that died or was started with other arguments', async () => {
     const f = fakeSpawner();
     const spare = spareOf(f.spawn);
-    spare.want(true);
+    spare.want(transcodeArgs());
     await waitFor(() => f.spawned.length === 1, { timeoutMs: 5000, what: 'a spare' });
     f.spawned[0].exit(1); // crashed while waiting
     const fresh = spare.spawn('ffmpeg', transcodeArgs());
@@ -99,16 +99,32 @@ describe('SpareTranscoder', () => {
     expect(waiting.killed).toBe(true); // not left behind
   });
 
+  it('replaces a spare started for another source size (the decoder threads differ)', async () => {
+    const f = fakeSpawner();
+    const spare = spareOf(f.spawn);
+    const small = transcodeArgs({ width: 640, height: 360 });
+    const large = transcodeArgs({ width: 3840, height: 2160 });
+    expect(small).toContain('-threads'); // one decoding thread: no frames held back
+    expect(large).not.toContain('-threads'); // frame threads, to keep up
+    spare.want(small);
+    await waitFor(() => f.spawned.length === 1, { timeoutMs: 5000, what: 'a spare' });
+    spare.want(large);
+    expect(f.spawned[0].killed).toBe(true);
+    await waitFor(() => spare.pid !== undefined, { timeoutMs: 5000, what: 'the spare for the large source' });
+    expect(f.spawned.at(-1)!.args).toEqual(large);
+    expect(spare.spawn('ffmpeg', large)).toBe(f.spawned.at(-1));
+  });
+
   it('lets the spare go when no longer wanted and at stop, and gives up on an ffmpeg that keeps dying', async () => {
     const f = fakeSpawner();
     const spare = spareOf(f.spawn, 1);
-    spare.want(true);
+    spare.want(transcodeArgs());
     await waitFor(() => f.spawned.length === 1, { timeoutMs: 5000, what: 'a spare' });
-    spare.want(false);
+    spare.want(null);
     expect(f.spawned[0].killed).toBe(true);
     expect(spare.pid).toBeUndefined();
 
-    spare.want(true);
+    spare.want(transcodeArgs());
     for (let i = 0; i < 3; i++) {
       await waitFor(() => f.alive().length === 1, { timeoutMs: 5000, what: `spare ${i + 1}` });
       f.alive()[0].exit(1);
@@ -142,12 +158,15 @@ describe('LiveHub keeps a spare transcoder', () => {
     hub.onInit(2, 'main', Buffer.from('init2'), initInfo('hvc1'));
     await waitFor(() => hub.sparePid !== undefined, { timeoutMs: 5000, what: 'a spare' });
     const spare = f.spawned[0];
+    expect(spare.args).toEqual(transcodeArgs({ width: 640, height: 360 })); // as this source's transcode will ask
 
     // Its viewer's transcode uses that very process, fed the source's init.
     const viewer = new FakeViewer();
     const sub = hub.subscribe(2, 'main', viewer)!;
     expect(sub.plan.transcode).toBe(true);
     expect(hub.stats().transcodes['2/main'].pid).toBe(spare.pid);
+    // The camera is live: the starting transcode is not announced as offline to its viewer.
+    expect(viewer.log).toEqual([]);
     await waitFor(() => Buffer.concat(spare.written).toString() === 'init2', { timeoutMs: 5000, what: 'the init written to the spare' });
     // Camera 1's feeds never reach it.
     hub.onFragment(1, 'main', { bytes: Buffer.from('cam1'), moofLength: 0, info: { runs: [] } });
@@ -176,5 +195,33 @@ describe('LiveHub keeps a spare transcoder', () => {
     await waitFor(() => on.sparePid !== undefined, { timeoutMs: 5000, what: 'a spare' });
     on.stop();
     expect(f.spawned[0].killed).toBe(true);
+  });
+});
+
+describe('A viewer joining a starting transcode', () => {
+  it('is told "offline" only when the camera stream itself is not running, and then whenever the transcode stops', async () => {
+    const f = fakeSpawner();
+    const catalog = new FakeCatalog();
+    catalog.cameras.set(3, [{ kind: 'main', codec: 'h265' }]);
+    const hub = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log, spawn: f.spawn }, { spareTranscoder: false, transcodeLingerMs: 10 });
+    try {
+      hub.onInit(3, 'main', Buffer.from('init3'), initInfo('hvc1'));
+      const live = new FakeViewer();
+      const sub = hub.subscribe(3, 'main', live)!;
+      expect(live.log).toEqual([]);
+      // The transcode's ffmpeg dies before its first output: now the viewer hears it.
+      f.spawned[0].exit(1);
+      await waitFor(() => live.log.includes('offline'), { timeoutMs: 5000, what: 'offline after the crash' });
+      sub.close();
+
+      // The camera stream stopped: a new viewer is told at once.
+      hub.onEnd(3, 'main');
+      await waitFor(() => !hub.stats().transcodes['3/main'], { timeoutMs: 5000, what: 'the transcode to stop' });
+      const late = new FakeViewer();
+      hub.subscribe(3, 'main', late)!.close();
+      expect(late.log).toEqual(['offline']);
+    } finally {
+      hub.stop();
+    }
   });
 });

@@ -14,11 +14,11 @@ import type { InitInfo } from '../../main/engine/mp4/init.ts';
 import { FakeCatalog, log } from './fakes.ts';
 
 /** 3 s of 320x180 H.265 at 15 fps as ffmpeg's recorder would emit it (fMP4, 250 ms fragments). */
-async function hevcStream(): Promise<{ init: Buffer; info: InitInfo; fragments: Fragment[] }> {
+async function hevcStream(fragmentUs = 250_000): Promise<{ init: Buffer; info: InitInfo; fragments: Fragment[] }> {
   const args = [
     '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15', '-t', '3',
     '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'keyint=15:min-keyint=15:bframes=0:log-level=error', '-tag:v', 'hvc1',
-    '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '250000', 'pipe:1',
+    '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', String(fragmentUs), 'pipe:1',
   ];
   const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let init: Buffer | null = null;
@@ -177,10 +177,42 @@ describe('H.265 live transcode', () => {
     const firstAfterRestart = firstLuma(Buffer.concat(viewer.runs.at(-1)!));
     expect(lumaSpread(firstAfterRestart)).toBeGreaterThan(40);
     expect(lumaDistance(firstAfterRestart, restartedAt)).toBeLessThan(8);
+    // Same source init, same arguments: the restarted transcode announced the
+    // remembered output init at once, and ffmpeg's own was byte for byte the
+    // same (else it would have been announced as one more run).
+    expect(viewer.events.filter((e) => e === 'init').length).toBe(before + 1);
+    expect(viewer.runs.at(-1)![0].equals(viewer.runs[0][0])).toBe(true);
 
     // Last viewer leaves: the transcoder stops after the linger time.
     const pid2 = hub.stats().transcodes['7/main']?.pid;
     sub.close();
     await until(() => !hub.stats().transcodes['7/main'] && !alive(pid2) && !alive(pid), 5000, 'the transcoder to stop');
+  }, 60_000);
+
+  it('gives its first frame after the keyframe and one more frame of input, not after four', async () => {
+    // One frame per fragment, as a live-only stream sends them. A frame-threaded
+    // decoder held two frames back and the muxer one: the first picture came
+    // only with the fourth input frame (267 ms at 15 fps). ffmpeg's MP4 muxer
+    // still holds one (it closes a fragment when the next frame arrives).
+    const perFrame = await hevcStream(1000);
+    const catalog = new FakeCatalog();
+    catalog.cameras.set(8, [{ kind: 'main', codec: 'h265' }]);
+    const quick = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log }, { transcodeLingerMs: 300, spareTranscoder: false });
+    try {
+      const keyAt = 0;
+      expect(isKeyframe(perFrame.fragments[keyAt], perFrame.info)).toBe(true);
+      quick.onInit(8, 'main', perFrame.init, perFrame.info);
+      const viewer = new CollectingViewer();
+      quick.subscribe(8, 'main', viewer);
+      quick.onFragment(8, 'main', perFrame.fragments[keyAt]);
+      quick.onFragment(8, 'main', perFrame.fragments[keyAt + 1]);
+      await until(() => viewer.events.includes('fragment'), 15_000, 'the first transcoded frame from two input frames');
+      const source = firstLuma(Buffer.concat([perFrame.init, ...perFrame.fragments.slice(keyAt, keyAt + 2).map((f) => f.bytes)]));
+      const shown = firstLuma(Buffer.concat(viewer.runs[0]));
+      expect(lumaSpread(shown)).toBeGreaterThan(40);
+      expect(lumaDistance(shown, source)).toBeLessThan(8);
+    } finally {
+      quick.stop();
+    }
   }, 60_000);
 });

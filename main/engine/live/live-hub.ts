@@ -22,8 +22,9 @@ import { friendlyCodec } from '../mp4/init.ts';
 import type { Fragment } from '../mp4/stream-reader.ts';
 import type { StreamKind } from '../storage/store.ts';
 import type { Logger } from '../log.ts';
-import { DEFAULT_VIEWER_POLICY, describeInit, LiveStream, type LiveStreamStats, type LiveViewer, type ViewerPolicy } from './live-stream.ts';
-import { SpareTranscoder, spawnTranscoder, Transcoder, type TranscodeSpawner } from './transcoder.ts';
+import { DEFAULT_VIEWER_POLICY, describeInit, LiveStream, type DropReason, type LiveStreamStats, type LiveViewer, type StreamDescription, type ViewerPolicy } from './live-stream.ts';
+import { OutputInitMemory, SpareTranscoder, spawnTranscoder, transcodeArgs, Transcoder, type TranscodeSpawner } from './transcoder.ts';
+import { liveTrace } from './live-trace.ts';
 
 /** What the hub needs to know about cameras: their streams and last known codecs. */
 export interface LiveCatalog {
@@ -95,6 +96,8 @@ const feedKey = (cameraId: number, kind: StreamKind) => `${cameraId}/${kind}`;
 export class LiveHub implements LiveSink {
   private readonly feeds = new Map<string, LiveStream>();
   private readonly transcodes = new Map<string, TranscodeEntry>();
+  /** Each camera stream's last transcode output init (announced at once by the next transcode). */
+  private readonly outputInits = new Map<string, OutputInitMemory>();
   private readonly options: LiveHubOptions;
   private readonly now: () => number;
   private stopped = false;
@@ -166,10 +169,15 @@ export class LiveHub implements LiveSink {
   /** Attaches a viewer to what its request resolves to; null when the camera or stream does not exist. */
   subscribe(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null {
     if (this.stopped) return null;
+    liveTrace('hub.subscribe');
     const plan = this.plan(cameraId, kind);
     if (!plan) return null;
-    const stream = plan.transcode ? this.transcodeOf(cameraId, plan.source).output : this.feed(cameraId, plan.source);
-    return this.attach(stream, viewer, plan);
+    if (!plan.transcode) return this.attach(this.feed(cameraId, plan.source), viewer, plan);
+    const source = this.feed(cameraId, plan.source);
+    const joining = new JoiningTranscode(viewer, () => source.running);
+    const subscription = this.attach(this.transcodeOf(cameraId, plan.source).output, joining, plan);
+    joining.joined();
+    return subscription;
   }
 
   /**
@@ -243,6 +251,7 @@ export class LiveHub implements LiveSink {
     this.stopTranscode(key, 'gone', why);
     this.feeds.get(key)?.dropAll('gone', why);
     this.feeds.delete(key);
+    this.outputInits.delete(key);
   }
 
   private feed(cameraId: number, kind: StreamKind): LiveStream {
@@ -269,6 +278,7 @@ export class LiveHub implements LiveSink {
       ffmpegPath: this.deps.ffmpegPath,
       log: this.deps.log,
       spawn: this.spare?.spawn ?? this.deps.spawn,
+      outputInit: this.outputInitOf(key),
     });
     this.transcodes.set(key, { transcoder, linger: null });
     this.deps.log.info(`camera ${cameraId} ${kind}: H.265 live view, starting an H.264 transcode`);
@@ -276,16 +286,22 @@ export class LiveHub implements LiveSink {
     return transcoder;
   }
 
+  private outputInitOf(key: string): OutputInitMemory {
+    let memory = this.outputInits.get(key);
+    if (!memory) this.outputInits.set(key, (memory = new OutputInitMemory()));
+    return memory;
+  }
+
   /** A transcoding ffmpeg is kept started while some running stream can only be watched through a transcode. */
   private refreshSpare(): void {
     if (!this.spare || this.stopped) return;
-    let needed = false;
+    let needed: readonly string[] | null = null;
     for (const [key, feed] of this.feeds) {
       const video = feed.info?.video;
       if (!video || friendlyCodec(video.fourcc) !== 'h265') continue; // H.264 installs never ask the catalog
       const [id, kind] = key.split('/');
       if (this.plan(Number(id), kind as StreamKind)?.transcode) {
-        needed = true;
+        needed = transcodeArgs({ width: video.width, height: video.height }); // started as that transcode will be
         break;
       }
     }
@@ -343,6 +359,47 @@ export class LiveHub implements LiveSink {
     } catch {
       return true; // cannot tell (shutting down): keep the viewers, stop() closes them
     }
+  }
+}
+
+/**
+ * A viewer joining a transcode that is still starting. Its output feed has
+ * no init yet and would tell the viewer it is offline, though the camera is
+ * live and the first frame a few tens of milliseconds away: a player would
+ * show "offline" for nothing. That one notice is not passed on while the
+ * source runs; any later one is (the transcode or the camera stopped).
+ */
+class JoiningTranscode implements LiveViewer {
+  private joining = true;
+
+  constructor(
+    private readonly viewer: LiveViewer,
+    private readonly sourceRunning: () => boolean,
+  ) {}
+
+  joined(): void {
+    this.joining = false;
+  }
+
+  backlog(): number {
+    return this.viewer.backlog();
+  }
+
+  init(description: StreamDescription, init: Buffer): void {
+    this.viewer.init(description, init);
+  }
+
+  fragment(bytes: Buffer, keyframe: boolean): void {
+    this.viewer.fragment(bytes, keyframe);
+  }
+
+  offline(): void {
+    if (this.joining && this.sourceRunning()) return;
+    this.viewer.offline();
+  }
+
+  drop(reason: DropReason, message: string): void {
+    this.viewer.drop(reason, message);
   }
 }
 

@@ -12,8 +12,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { killFed, nodeProcessRunner, writeStdin } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
+import type { InitInfo } from '../mp4/init.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import { LiveStream, type DropReason, type LiveViewer, type StreamDescription } from './live-stream.ts';
+import { liveTrace } from './live-trace.ts';
 
 /** Spawns the transcoding ffmpeg with stdin, stdout and stderr piped (injected in tests). */
 export type TranscodeSpawner = (ffmpegPath: string, args: readonly string[]) => ChildProcess;
@@ -29,8 +31,25 @@ export const spawnTranscoder: TranscodeSpawner = (ffmpegPath, args) => nodeProce
  */
 export const TRANSCODE_FRAGMENT_MS = 1;
 
+/** The source picture size, when known (from its init segment). */
+export interface TranscodeSource {
+  width: number | null;
+  height: number | null;
+}
+
+/**
+ * Up to this many pixels (1080p) the source is decoded on one thread. A
+ * frame-threaded decoder holds back a frame per extra thread before it
+ * outputs one (with 2 cores: 2 frames, 133 ms at 15 fps): the transcode's
+ * first frame would wait for the third frame of input, and every frame after
+ * it would be that much later. One thread decodes 1080p H.265 at over 100
+ * frames a second here; larger sources keep frame threads to keep up.
+ */
+export const ONE_THREAD_DECODE_PIXELS = 1920 * 1088;
+
 /** fMP4 in on stdin, H.264 fMP4 out on stdout: ultrafast, zerolatency, a keyframe every second. */
-export function transcodeArgs(fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
+export function transcodeArgs(source: TranscodeSource | null = null, fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
+  const pixels = source?.width && source.height ? source.width * source.height : null;
   return [
     '-hide_banner',
     '-nostdin',
@@ -42,6 +61,7 @@ export function transcodeArgs(fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
     // the first frames would be grey (missing references).
     '-probesize', '4096',
     '-analyzeduration', '0',
+    ...(pixels !== null && pixels <= ONE_THREAD_DECODE_PIXELS ? ['-threads', '1'] : []),
     '-f', 'mp4',
     '-i', 'pipe:0',
     '-map', '0:v:0',
@@ -77,7 +97,8 @@ export function transcodeArgs(fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
  */
 export class SpareTranscoder {
   private spare: { proc: ChildProcess; key: string; onGone: () => void } | null = null;
-  private wanted = false;
+  /** The arguments of the spare kept ready (null: none is wanted). */
+  private wantedArgs: readonly string[] | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** Spares that died unused in a row (ffmpeg missing or broken): give up after a few. */
   private deaths = 0;
@@ -89,12 +110,20 @@ export class SpareTranscoder {
     private readonly delayMs = 1000,
   ) {}
 
-  /** Whether a spare is kept ready. */
-  want(on: boolean): void {
-    if (on === this.wanted) return;
-    this.wanted = on;
-    if (on) this.schedule(0);
-    else this.release();
+  /**
+   * Keep a spare started with these arguments (`transcodeArgs` of the source
+   * that will need it), or none (null). A spare started with other arguments
+   * is of no use: it is let go.
+   */
+  want(args: readonly string[] | null): void {
+    if (args === null ? this.wantedArgs === null : this.wantedArgs !== null && sameArgs(args, this.wantedArgs)) return;
+    this.wantedArgs = args;
+    this.release();
+    if (args) this.schedule(0);
+  }
+
+  private get wanted(): boolean {
+    return this.wantedArgs !== null;
   }
 
   /** The pid of the spare waiting now (tests, stats). */
@@ -119,7 +148,7 @@ export class SpareTranscoder {
   };
 
   stop(): void {
-    this.wanted = false;
+    this.wantedArgs = null;
     this.release();
   }
 
@@ -134,7 +163,8 @@ export class SpareTranscoder {
 
   private start(): void {
     const ffmpegPath = this.ffmpegPath();
-    const args = transcodeArgs();
+    const args = this.wantedArgs;
+    if (!args) return;
     let proc: ChildProcess;
     try {
       proc = this.spawnFn(ffmpegPath, args);
@@ -167,6 +197,10 @@ export class SpareTranscoder {
   }
 }
 
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 function spawnKey(ffmpegPath: string, args: readonly string[]): string {
   return JSON.stringify([ffmpegPath, ...args]);
 }
@@ -180,6 +214,30 @@ export interface TranscoderDeps {
   ffmpegPath: () => string;
   log: Logger;
   spawn?: TranscodeSpawner;
+  /** The output init an earlier transcode of the same source produced (see OutputInitMemory). */
+  outputInit?: OutputInitMemory;
+}
+
+/**
+ * The init segment a transcode of this camera stream produced last time, for
+ * the source init it was made from. ffmpeg writes its output's init only
+ * with the first encoded frame; announcing the remembered one at once lets
+ * the browser set up its decoder (MediaSource, SourceBuffer: 20-35 ms) while
+ * ffmpeg starts. The same arguments and the same source init give the same
+ * bytes; if ffmpeg's real init differs after all, it is announced as a new
+ * run before any media, so no frame is ever read with the wrong header. Kept
+ * per (camera id, stream) by the hub and forgotten with the camera.
+ */
+export class OutputInitMemory {
+  private entry: { source: Buffer; init: Buffer; info: InitInfo } | null = null;
+
+  get(source: Buffer): { init: Buffer; info: InitInfo } | null {
+    return this.entry && this.entry.source.equals(source) ? this.entry : null;
+  }
+
+  set(source: Buffer, init: Buffer, info: InitInfo): void {
+    this.entry = { source, init, info };
+  }
 }
 
 /**
@@ -193,8 +251,12 @@ export class Transcoder implements LiveViewer {
   private restartTimer: NodeJS.Timeout | null = null;
   /** The source run's init, replayed into a restarted ffmpeg. */
   private sourceInit: Buffer | null = null;
+  /** The source run's picture size (the decoder's threads depend on it). */
+  private sourceSize: TranscodeSource | null = null;
   /** ffmpeg died mid-run: start a new one at the next keyframe. */
   private restartAtKeyframe = false;
+  /** The remembered output init announced for the running ffmpeg (its real one is then not announced again). */
+  private announcedInit: Buffer | null = null;
   /** Crashes in a row (reset once output flows): the restart waits longer each time. */
   private crashes = 0;
   private restartNotBefore = 0;
@@ -233,10 +295,13 @@ export class Transcoder implements LiveViewer {
     return this.proc?.stdin?.writableLength ?? 0;
   }
 
-  init(_description: StreamDescription, init: Buffer): void {
+  init(description: StreamDescription, init: Buffer): void {
+    liveTrace('tc.init');
     this.sourceInit = init;
+    this.sourceSize = { width: description.width, height: description.height };
     this.restartAtKeyframe = false;
     this.launch();
+    this.writeTogether();
     this.write(init);
   }
 
@@ -245,8 +310,10 @@ export class Transcoder implements LiveViewer {
       if (!keyframe || !this.sourceInit || Date.now() < this.restartNotBefore) return;
       this.restartAtKeyframe = false;
       this.launch();
+      this.writeTogether();
       this.write(this.sourceInit);
     }
+    liveTrace(keyframe ? 'tc.frag.key' : 'tc.frag');
     this.write(bytes);
   }
 
@@ -279,18 +346,30 @@ export class Transcoder implements LiveViewer {
   private launch(): void {
     this.kill();
     const spawnFn = this.deps.spawn ?? spawnTranscoder;
-    const proc = spawnFn(this.deps.ffmpegPath(), transcodeArgs());
+    const proc = spawnFn(this.deps.ffmpegPath(), transcodeArgs(this.sourceSize));
+    liveTrace('tc.spawned');
     this.proc = proc;
     this.stderrTail = '';
     this.outputFragments = 0;
+    const sourceInit = this.sourceInit;
+    const remembered = sourceInit ? this.deps.outputInit?.get(sourceInit) : null;
+    this.announcedInit = remembered?.init ?? null;
+    if (remembered) this.output.publishInit(remembered.init, remembered.info);
     const reader = new Mp4StreamReader({
-      onInit: (init, info) => this.output.publishInit(init, info),
+      onInit: (init, info) => {
+        liveTrace('tc.out.init');
+        if (sourceInit) this.deps.outputInit?.set(sourceInit, Buffer.from(init), info);
+        if (this.announcedInit?.equals(init)) return; // already announced, byte for byte
+        this.output.publishInit(init, info);
+      },
       onFragment: (fragment) => {
+        liveTrace('tc.out.frag');
         if (++this.outputFragments === 20) this.crashes = 0; // it works: forget earlier crashes
         this.output.publishFragment(fragment);
       },
     });
     proc.stdout?.on('data', (chunk: Buffer) => {
+      liveTrace('tc.out.data');
       if (this.proc !== proc) return;
       try {
         reader.push(chunk);
@@ -325,6 +404,18 @@ export class Transcoder implements LiveViewer {
     this.crashes += 1;
     this.restartNotBefore = Date.now() + Math.min(30_000, 500 * 2 ** this.crashes);
     if (!this.stopped && this.sourceInit) this.restartAtKeyframe = true;
+  }
+
+  /**
+   * The init and what follows it in this turn of the event loop (a joining
+   * viewer's whole cached GOP) go to ffmpeg in one write: it wakes once and
+   * finds the keyframe with the header, instead of probing the header alone.
+   */
+  private writeTogether(): void {
+    const stdin = this.proc?.stdin;
+    if (!stdin || stdin.destroyed) return;
+    stdin.cork();
+    process.nextTick(() => stdin.uncork());
   }
 
   private write(bytes: Buffer): void {

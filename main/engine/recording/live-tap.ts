@@ -5,25 +5,44 @@
  * flushed as they are cut, so they are in the page cache at once) and hands
  * its fragments to the live fan-out.
  *
- * - Starting mid-segment, it jumps to the segment's latest keyframe fragment
- *   (reading only box headers and moofs), so the viewer's first frame is
- *   immediate and nothing older is sent.
+ * - Starting mid-segment, it jumps to the segment's latest keyframe fragment,
+ *   found in the file's tail (./tail-fragments.ts: two reads, not one per
+ *   fragment from the start of a 60 s segment), so the viewer's first frame
+ *   is immediate and nothing older is sent. Back within a moment of a pause
+ *   (the last viewer left and a new one came), it continues right after the
+ *   last fragment it sent: viewers joined from the hub's cached GOP, which
+ *   must not be sent again.
  * - Each segment file restarts at time 0; the tap shifts fragment times by the
  *   segment's start so the live timeline is continuous across segments.
  * - A slow viewer cannot slow ffmpeg: ffmpeg never waits for this reader.
  * - A slow disk cannot slow the engine: reads go through the storage
  *   module's asynchronous segment-file API, queued one at a time.
  */
+import { readBoxHeader } from '../mp4/boxes.ts';
 import { parseMoof, rebaseMoof } from '../mp4/fragment.ts';
+import type { ByteReader } from '../mp4/fragment-index.ts';
+import { parseInit } from '../mp4/init.ts';
 import type { InitInfo } from '../mp4/init.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import type { StreamKind } from '../storage/store.ts';
 import type { FileReader } from '../storage/disk.ts';
 import type { SegmentFiles } from '../storage/segment-files.ts';
 import type { LiveSink } from './pipeline.ts';
+import { tailFragments, type TailFragment } from './tail-fragments.ts';
+import { liveTrace } from '../live/live-trace.ts';
 
 /** One read: several live fragments (100 ms each) fit; bytes read are copied out of it. */
 const READ_CHUNK = 64 * 1024;
+
+/** The init segment is within this many bytes of a segment file's start. */
+const INIT_PROBE = 256 * 1024;
+
+/**
+ * Reading again this soon after it stopped, the tap continues after the last
+ * fragment it sent: the hub still serves that GOP to new viewers (it drops a
+ * GOP 2 s old), so they have it. Later, it starts at the latest keyframe.
+ */
+export const RESUME_WITHIN_MS = 1500;
 
 export class LiveTap {
   /** The segment file ffmpeg is writing now (relative name). */
@@ -50,6 +69,8 @@ export class LiveTap {
   /** Every file operation runs in order, one at a time, off the event loop's critical path. */
   private chain: Promise<void> = Promise.resolve();
   private pullQueued = false;
+  /** The last fragment sent: its file, its video time in that file, and when. */
+  private lastSent: { file: string; videoTime: number; at: number } | null = null;
 
   /** True while someone watches (the recorder then ticks fast). */
   get active(): boolean {
@@ -61,6 +82,7 @@ export class LiveTap {
     private readonly kind: StreamKind,
     private readonly sink: LiveSink,
     private readonly files: SegmentFiles,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Resolves when every queued file operation is done, also ones queued meanwhile (tests). */
@@ -117,6 +139,7 @@ export class LiveTap {
     void this.enqueue(async () => {
       this.pullQueued = false;
       if (!this.file) return;
+      if (!this.reader) liveTrace(`tap.open.${this.kind}`);
       if (!this.reader && !(await this.openFile(!this.reading))) return;
       this.reading = true;
       await this.readAvailable();
@@ -145,7 +168,8 @@ export class LiveTap {
       onInit: (init, info) => this.onInit(init, info),
       onFragment: (f) => this.onFragment(f.bytes, f.moofLength),
     });
-    if (jumpToLatestKeyframe) await this.skipToLatestKeyframe(file, identity.size);
+    if (jumpToLatestKeyframe) await this.skipToLiveEdge(file, identity.size);
+    liveTrace(`tap.edge.${this.kind}`);
     this.unwatch = this.files.watch(file, () => {
       this.changedSinceTick = true;
       this.pull();
@@ -164,17 +188,40 @@ export class LiveTap {
     void handle?.close().catch(() => undefined);
   }
 
-  /** Feeds the init segment, then continues from the last keyframe fragment already written. */
-  private async skipToLatestKeyframe(file: string, size: number): Promise<void> {
-    let index;
-    try {
-      index = await this.files.index(file, size);
-    } catch {
-      return; // header not written yet: read from the start later
+  /**
+   * Feeds the init segment, then continues where a new viewer should start:
+   * right after the last fragment sent when that was a moment ago (same
+   * file), else at the latest keyframe fragment written.
+   */
+  private async skipToLiveEdge(file: string, size: number): Promise<void> {
+    const handle = this.handle!;
+    const read: ByteReader = async (position, length) => {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const n = await handle.read(buf, got, length - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    };
+    const head = await read(0, Math.min(size, INIT_PROBE));
+    const initEnd = moovEnd(head);
+    if (initEnd === null) return; // header not written yet: read from the start later
+    const init = head.subarray(0, initEnd);
+    const info = parseInit(init);
+    const last = this.lastSent?.file === file && this.now() - this.lastSent.at <= RESUME_WITHIN_MS ? this.lastSent.videoTime : null;
+    let start: number | null = null;
+    if (last !== null) {
+      const tail = await tailFragments(read, size, initEnd, info, (f) => f[0].videoTime <= last);
+      if (tail.length && tail[0].videoTime <= last) start = tail.find((f) => f.videoTime > last)?.offset ?? endOf(tail);
     }
-    this.reader!.push(index.init);
-    const lastKey = index.fragments.findLast((f) => f.keyframe);
-    this.offset = lastKey ? lastKey.offset : index.init.length;
+    if (start === null) {
+      const tail = await tailFragments(read, size, initEnd, info, (f) => f.some((x) => x.keyframe));
+      start = tail.findLast((f) => f.keyframe)?.offset ?? tail[0]?.offset ?? initEnd;
+    }
+    this.reader!.push(Buffer.from(init));
+    this.offset = start;
   }
 
   /**
@@ -212,14 +259,34 @@ export class LiveTap {
     if (!init) return;
     const moof = bytes.subarray(0, moofLength);
     const info = parseMoof(moof, init);
+    const video = info.runs.find((r) => r.trackId === init.video?.trackId);
+    if (this.file && video) this.lastSent = { file: this.file, videoTime: video.baseDecodeTime, at: this.now() };
     // Shift forward by the segment's start (negative base = add).
     const shift = new Map(init.tracks.map((t) => [t.trackId, -Math.round(this.baseSeconds * t.timescale)]));
     const shiftedMoof = rebaseMoof(moof, info, shift);
     const shifted = parseMoof(shiftedMoof, init);
+    liveTrace(`tap.frag.${this.kind}`);
     this.sink.onFragment(this.cameraId, this.kind, {
       bytes: Buffer.concat([shiftedMoof, bytes.subarray(moofLength)]),
       moofLength,
       info: shifted,
     });
   }
+}
+
+/** Where the init segment (everything up to and including moov) ends in `head`; null when it is not all there. */
+function moovEnd(head: Buffer): number | null {
+  let offset = 0;
+  while (offset + 8 <= head.length) {
+    const box = readBoxHeader(head, offset);
+    if (!box || box.size === 0) return null;
+    offset += box.size;
+    if (box.type === 'moov') return offset <= head.length ? offset : null;
+  }
+  return null;
+}
+
+function endOf(fragments: TailFragment[]): number {
+  const last = fragments[fragments.length - 1];
+  return last.offset + last.size;
 }

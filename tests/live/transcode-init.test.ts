@@ -1,0 +1,102 @@
+// A transcode announces the output init an earlier transcode of the same
+// source produced, at once, so the browser sets up its decoder while ffmpeg
+// starts; ffmpeg's own init is announced again only when it differs (before
+// any media), never silently swapped. Fake processes, real init segments.
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LiveStream, describeInit } from '../../main/engine/live/live-stream.ts';
+import { OutputInitMemory, Transcoder } from '../../main/engine/live/transcoder.ts';
+import { Mp4StreamReader } from '../../main/engine/mp4/stream-reader.ts';
+import type { InitInfo } from '../../main/engine/mp4/init.ts';
+import { FakeViewer, initInfo, log } from './fakes.ts';
+
+class FakeProc extends EventEmitter {
+  readonly pid = 4242;
+  readonly stdin = new PassThrough();
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  killed = false;
+  kill(): boolean {
+    this.killed = true;
+    return true;
+  }
+}
+
+/** A real H.264 fMP4 init segment of the given size. */
+function h264Init(size: string): { init: Buffer; info: InitInfo } {
+  const out = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=15`, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', 'pipe:1']);
+  let got: { init: Buffer; info: InitInfo } | null = null;
+  new Mp4StreamReader({ onInit: (init, info) => (got = { init: Buffer.from(init), info }), onFragment: () => undefined }).push(out);
+  return got!;
+}
+
+describe('the remembered output init of a transcode', () => {
+  let small: { init: Buffer; info: InitInfo };
+  let large: { init: Buffer; info: InitInfo };
+  beforeAll(() => {
+    small = h264Init('320x180');
+    large = h264Init('640x360');
+  });
+
+  function run(memory: OutputInitMemory) {
+    const procs: FakeProc[] = [];
+    const source = new LiveStream((info) => describeInit(info, 'main', false));
+    const output = new LiveStream((info) => describeInit(info, 'main', true));
+    const transcoder = new Transcoder(source, output, 'camera 1 main', {
+      ffmpegPath: () => 'ffmpeg',
+      log,
+      outputInit: memory,
+      spawn: () => {
+        const p = new FakeProc();
+        procs.push(p);
+        return p as unknown as ChildProcess;
+      },
+    });
+    const viewer = new FakeViewer();
+    output.attach(viewer);
+    transcoder.start();
+    return { source, output, transcoder, viewer, procs };
+  }
+
+  const sourceInit = Buffer.from('the camera stream init');
+
+  it('is announced before ffmpeg writes anything, and ffmpeg\'s identical init is not announced again', async () => {
+    const memory = new OutputInitMemory();
+    memory.set(sourceInit, small.init, small.info);
+    const { source, viewer, procs, transcoder } = run(memory);
+    source.publishInit(sourceInit, initInfo('hvc1', 320, 180));
+    const inits = () => viewer.log.filter((l) => l.startsWith('init:'));
+    expect(inits()).toEqual([`init:${small.init.toString()}`]);
+    procs[0].stdout.write(small.init);
+    await new Promise((r) => setImmediate(r));
+    expect(inits()).toHaveLength(1);
+    transcoder.stop();
+  });
+
+  it('gives way to ffmpeg\'s own init, announced as a new run, when that differs', async () => {
+    const memory = new OutputInitMemory();
+    memory.set(sourceInit, small.init, small.info);
+    const { source, viewer, procs, transcoder } = run(memory);
+    source.publishInit(sourceInit, initInfo('hvc1', 640, 360));
+    procs[0].stdout.write(large.init);
+    await new Promise((r) => setImmediate(r));
+    expect(viewer.log.filter((l) => l.startsWith('init:'))).toEqual([`init:${small.init.toString()}`, `init:${large.init.toString()}`]);
+    expect(memory.get(sourceInit)?.init.equals(large.init)).toBe(true); // remembered for the next time
+    transcoder.stop();
+  });
+
+  it('is used only for the very source init it was made from', () => {
+    const memory = new OutputInitMemory();
+    memory.set(sourceInit, small.init, small.info);
+    expect(memory.get(Buffer.from('another run of the camera, other size'))).toBeNull();
+    const { source, viewer, transcoder } = run(memory);
+    source.publishInit(Buffer.from('another run'), initInfo('hvc1', 320, 180));
+    expect(viewer.log.filter((l) => l.startsWith('init:'))).toEqual([]); // nothing until ffmpeg's own init
+    transcoder.stop();
+  });
+});
