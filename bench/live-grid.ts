@@ -21,7 +21,11 @@
  * name) of each measurement; KW_GRID_PROFILE=1 a sampling profile of the
  * page's main thread; KW_GRID_AB=css-square,css-nooverlay or =no-rvfc
  * alternates the grid with and without a change; KW_GRID_EXPERIMENTS=...
- * measures the grid again with a change injected (EXPERIMENT_CSS, no-rvfc).
+ * measures the grid again with a change injected (EXPERIMENT_CSS, no-rvfc);
+ * KW_GRID_FLOOR_AB=instep,rows,scattered alternates the floor with its
+ * videos' frame phases set on purpose (what frames falling in the same or in
+ * different vsyncs cost the display compositor); KW_GRID_AB_ONLY=1 skips the
+ * standard measurements.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -270,14 +274,35 @@ async function tileSize(page: Page): Promise<{ width: number; height: number; ga
  * grain: the same decode cost; one file serves all 16, each video at another
  * point of it). Returns its file URL.
  */
-export async function writeFloorPage(dir: string, sub: { width: number; height: number; fps: number; bitrate: string }, size: { width: number; height: number; gap: number }): Promise<string> {
+export async function writeFloorPage(
+  dir: string,
+  sub: { width: number; height: number; fps: number; bitrate: string },
+  size: { width: number; height: number; gap: number },
+  phases?: 'instep' | 'rows' | 'scattered',
+): Promise<string> {
   const clip = join(dir, 'sub.mp4');
-  await makeTestFile(clip, { ...sub, gop: sub.fps, seconds: 8, color: 3, noise: true });
+  // Phased (experiments): long enough that no video loops (a loop seeks, and loses its phase) while measured.
+  await makeTestFile(clip, { ...sub, gop: sub.fps, seconds: phases ? 30 : 8, color: 3, noise: true });
   const videos = Array.from({ length: 16 }, () => `<video src="file://${clip}" muted autoplay loop playsinline style="width:${size.width}px;height:${size.height}px;object-fit:contain;background:#000"></video>`).join('\n');
   // Cameras are not in step: start each video at another point, its frames a sixteenth of a
   // frame apart from the previous one's, as the grid's streams are (in step, all 16 would
   // change in the same vsync and Chromium would composite 15 frames a second, not up to 60).
-  const desync = `<script>document.querySelectorAll('video').forEach((v, i) => v.addEventListener('loadedmetadata', () => { v.currentTime = (i * 0.5 + i / (${sub.fps} * 16)) % v.duration; }, { once: true }));</script>`;
+  let desync = `<script>document.querySelectorAll('video').forEach((v, i) => v.addEventListener('loadedmetadata', () => { v.currentTime = (i * 0.5 + i / (${sub.fps} * 16)) % v.duration; }, { once: true }));</script>`;
+  if (phases) {
+    // Experiments: the frame phase of each video set on purpose (the fraction of a frame
+    // its frames are late against the others'), all started in one task.
+    const SCATTER = [0, 5, 10, 15, 2, 7, 8, 13, 1, 4, 11, 14, 3, 6, 9, 12];
+    const phase = (i: number) => (phases === 'instep' ? 0 : phases === 'rows' ? Math.floor(i / 4) / 4 : Math.floor(SCATTER.indexOf(i) / 4) / 4);
+    const list = JSON.stringify(Array.from({ length: 16 }, (_, i) => phase(i)));
+    desync = `<script>(async () => {
+      const vs = [...document.querySelectorAll('video')]; const ph = ${list};
+      vs.forEach((v) => { v.autoplay = false; v.pause(); });
+      await Promise.all(vs.map((v) => v.readyState >= 1 ? 0 : new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }))));
+      await Promise.all(vs.map((v, i) => new Promise((r) => { v.addEventListener('seeked', r, { once: true }); v.currentTime = (30 + i * 7 + ph[i] + 0.5) / ${sub.fps}; })));
+      await new Promise((r) => setTimeout(r, 500));
+      vs.forEach((v) => v.play());
+    })();</script>`;
+  }
   const html = `<!doctype html><html><body style="margin:0;background:#111;display:grid;grid-template-columns:repeat(4,${size.width}px);gap:${size.gap}px;padding:10px">\n${videos}\n${desync}\n</body></html>`;
   const file = join(dir, 'floor.html');
   writeFileSync(file, html);
@@ -442,11 +467,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const viewport = { width: 1600, height: 960 };
   const rig = await startLiveRig({ clips, viewport, headless: { recorder: FAST_RECORDER } });
   try {
-    const r = await benchGridParts(rig, quick ? 6 : 12, viewport);
-    const rows = gridRows(r);
-    printTable(rows);
-    for (const row of rows) if (row.note) process.stdout.write(`  ${row.name}: ${row.note}\n`);
-    const samples: [string, GridSample][] = Object.entries(r);
+    const samples: [string, GridSample][] = [];
+    // KW_GRID_AB_ONLY=1: only the A/B rounds below (experiments only).
+    if (!process.env.KW_GRID_AB_ONLY) {
+      const r = await benchGridParts(rig, quick ? 6 : 12, viewport);
+      const rows = gridRows(r);
+      printTable(rows);
+      for (const row of rows) if (row.note) process.stdout.write(`  ${row.name}: ${row.note}\n`);
+      samples.push(...Object.entries(r));
+    }
     // KW_GRID_AB=no-rvfc: the grid with and without requestVideoFrameCallback, alternated (experiments only).
     if (process.env.KW_GRID_AB === 'no-rvfc') {
       await rig.context.addInitScript(`{
@@ -476,6 +505,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           await rig.page.evaluate(`document.getElementById('kw-exp')?.remove()`);
         }
       }
+    }
+    // KW_GRID_FLOOR_AB=instep,rows,scattered: the floor with its videos' frame phases set, alternated (experiments only).
+    if (process.env.KW_GRID_FLOOR_AB) {
+      const dir = mkdtempSync(join(tmpdir(), 'kw-grid-floor-'));
+      await openGrid(rig.page, rig.app.url);
+      const size = await tileSize(rig.page);
+      for (let round = 0; round < Number(process.env.KW_GRID_AB_ROUNDS ?? 2); round++) {
+        for (const ph of process.env.KW_GRID_FLOOR_AB.split(',') as ('instep' | 'rows' | 'scattered')[]) {
+          await rig.page.goto(await writeFloorPage(dir, SUB, size, ph));
+          await waitFor(() => rig.page.$$eval('video', (vs) => (vs as unknown as PageVideo[]).every((v) => v.currentTime > 1.5)), { timeoutMs: 20_000, what: 'the floor videos playing' });
+          await sleep(1500);
+          samples.push([`floor ${ph}`, await measureChromium(rig.page, quick ? 6 : 12, 'video')]);
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
     // KW_GRID_EXPERIMENTS=css-noanim,css-nooverlay,no-rvfc: the grid again with a change injected (experiments only).
     for (const exp of (process.env.KW_GRID_EXPERIMENTS ?? '').split(',').filter(Boolean)) {

@@ -12,11 +12,15 @@
  *   brings the init and the latest GOP) instead of queueing without bound.
  * - Reconnects by itself with a short backoff; stop() closes the socket but
  *   keeps the last frame (used for tiles out of view and hidden tabs).
+ * - Costs the page little in a grid of many tiles (cadence.ts): no frame
+ *   callback at every frame, one shared tick, no duration change per append.
  */
 import type { LiveInitMessage, LiveMessage } from '../../../preload/api.ts';
 import { LIVE_CLOSE } from '../../../preload/contract/live-route.ts';
 import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgePolicy } from './live-edge.ts';
 import { takeBatch } from './append-batch.ts';
+import { followEveryFrame, FRAME_BURST, FRAME_BURST_EVERY_MS } from './cadence.ts';
+import { SharedTicker } from './shared-ticker.ts';
 import type { PlayerState } from './player-state.ts';
 
 export type { PlayerState };
@@ -49,6 +53,11 @@ const STUCK_MS = 6000;
 const RETRY_MS = [300, 1000, 2000, 4000, 5000];
 const TICK_MS = 200;
 
+/** Every player of the page ticks on one timer. */
+const ticker = new SharedTicker(TICK_MS);
+/** Players running on this page: their number sets how closely each follows its frames (cadence.ts). */
+const running = new Set<LivePlayer>();
+
 export class LivePlayer {
   private ws: WebSocket | null = null;
   private mediaSource: MediaSource | null = null;
@@ -65,7 +74,7 @@ export class LivePlayer {
   private attempt = 0;
   private unsupportedTries = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private tickTimer: ReturnType<typeof setInterval> | null = null;
+  private untick: (() => void) | null = null;
   private frameHandle: number | null = null;
   private startedAt = 0;
   private firstFrameDone = false;
@@ -79,6 +88,9 @@ export class LivePlayer {
   private readonly frames = new FrameClock();
   /** Whether this run's first media has been joined at the live edge yet. */
   private landed = false;
+  /** Frame callbacks still wanted in the current burst (when not following every frame). */
+  private burstLeft = 0;
+  private lastBurstAt = -Infinity;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -90,6 +102,12 @@ export class LivePlayer {
     video.playsInline = true;
     video.autoplay = true;
     video.disablePictureInPicture = true;
+    video.disableRemotePlayback = true;
+  }
+
+  /** Whether to follow every frame with a callback (a few players on the page), or bursts now and then (cadence.ts). */
+  private everyFrame(): boolean {
+    return followEveryFrame(running.size) && hasFrameCallbacks(this.video);
   }
 
   get currentState(): PlayerState {
@@ -100,20 +118,22 @@ export class LivePlayer {
   start(): void {
     if (this.active) return;
     this.active = true;
+    running.add(this);
     this.attempt = 0;
     this.hadFrames = false;
     this.connect();
-    this.tickTimer = setInterval(() => this.tick(), TICK_MS);
-    this.watchFrames();
+    this.untick = ticker.add(() => this.tick());
   }
 
   /** Closes the socket and pauses ('paused'); the last frame stays on screen. */
   stop(): void {
     if (!this.active) return;
     this.active = false;
+    running.delete(this);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.tickTimer) clearInterval(this.tickTimer);
-    this.retryTimer = this.tickTimer = null;
+    this.retryTimer = null;
+    this.untick?.();
+    this.untick = null;
     if (this.frameHandle !== null && hasFrameCallbacks(this.video)) this.video.cancelVideoFrameCallback(this.frameHandle);
     this.frameHandle = null;
     this.closeSocket();
@@ -137,6 +157,7 @@ export class LivePlayer {
     this.firstFrameDone = false;
     this.pendingInit = null;
     this.haveInit = false;
+    this.watchFrames(); // the first frame of this connection is timed by a frame callback
     const ws = new WebSocket(this.options.url);
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (ev) => {
@@ -256,6 +277,10 @@ export class LivePlayer {
         try {
           const sb = mediaSource.addSourceBuffer(mime);
           sb.mode = 'segments';
+          // A live stream has no end. With a finite duration every append that goes past
+          // it runs the duration change (a 'durationchange' event and the media element's
+          // update) on the main thread: 120 a second in a 16-tile grid.
+          setInfinite(mediaSource);
           sb.addEventListener('updateend', () => this.afterUpdate());
           sb.addEventListener('error', () => this.resync());
           this.sourceBuffer = sb;
@@ -296,6 +321,9 @@ export class LivePlayer {
       let op = this.ops.shift()!;
       try {
         if (op.kind === 'append') {
+          // Just before new media lands the lag is at its trough (what the edge policy
+          // steers); without a sample at every frame, it is taken here.
+          if (this.landed && !this.everyFrame()) this.sampleLag(rangesOf(sb.buffered));
           op = { kind: 'append', data: this.withQueuedAppends(op.data) };
           this.queuedBytes -= op.data.byteLength;
           sb.appendBuffer(op.data);
@@ -385,10 +413,20 @@ export class LivePlayer {
       }
       if (this.video.paused && sb.buffered.length) this.video.play().catch(() => undefined);
     }
-    // Browsers without requestVideoFrameCallback: progress of currentTime stands in for frames.
-    if (!hasFrameCallbacks(this.video) && this.video.currentTime !== this.lastMediaTime) {
+    // Without a callback at every frame (a grid of many tiles, or a browser without
+    // requestVideoFrameCallback), progress of currentTime stands in for frames.
+    const everyFrame = this.everyFrame();
+    if (!everyFrame && this.video.currentTime !== this.lastMediaTime) {
       this.lastMediaTime = this.video.currentTime;
-      if (this.haveInit && !this.video.paused) this.onFrame();
+      // With frame callbacks, the first frame of a connection is timed by one (watchFrames).
+      if (this.haveInit && !this.video.paused && (this.firstFrameDone || !hasFrameCallbacks(this.video))) this.onFrame();
+    }
+    if (this.frameHandle === null && (everyFrame || now - this.lastBurstAt > FRAME_BURST_EVERY_MS)) {
+      // A burst of consecutive frames tells the frame duration (FrameClock).
+      this.lastBurstAt = now;
+      this.burstLeft = FRAME_BURST;
+      this.frames.reset();
+      this.watchFrames();
     }
     if (this.state === 'live' && now - this.lastFrameAt > STALL_MS) this.setState('stalled');
     if ((this.state === 'live' || this.state === 'stalled') && now - this.lastDataAt < 1000 && now - this.lastFrameAt > STUCK_MS) {
@@ -397,13 +435,21 @@ export class LivePlayer {
     }
   }
 
+  /**
+   * Follows presented frames with requestVideoFrameCallback: at every frame
+   * while the cadence says so (cadence.ts), and otherwise until the first
+   * frame of a connection is on screen and at the live edge, and for the
+   * bursts the tick asks for.
+   */
   private watchFrames(): void {
-    if (!hasFrameCallbacks(this.video)) return;
+    if (!hasFrameCallbacks(this.video) || this.frameHandle !== null || !this.active) return;
     const loop = (_now: number, meta: VideoFrameCallbackMetadata) => {
+      this.frameHandle = null;
       if (!this.active) return;
       this.frames.add(meta.mediaTime);
       this.onFrame();
-      this.frameHandle = this.video.requestVideoFrameCallback(loop);
+      if (this.burstLeft > 0) this.burstLeft -= 1;
+      if (this.everyFrame() || !this.firstFrameDone || !this.landed || this.burstLeft > 0) this.frameHandle = this.video.requestVideoFrameCallback(loop);
     };
     this.frameHandle = this.video.requestVideoFrameCallback(loop);
   }
@@ -439,6 +485,14 @@ export class LivePlayer {
 /** requestVideoFrameCallback tells exactly when a frame reaches the screen (Chromium, Safari, Firefox 132+). */
 function hasFrameCallbacks(video: HTMLVideoElement): boolean {
   return typeof (video as { requestVideoFrameCallback?: unknown }).requestVideoFrameCallback === 'function';
+}
+
+function setInfinite(mediaSource: MediaSource): void {
+  try {
+    mediaSource.duration = Infinity;
+  } catch {
+    // A browser that refuses it plays all the same, with a duration change per append.
+  }
 }
 
 /** TimeRanges → plain pairs. */
