@@ -101,22 +101,37 @@ async function runKeepwatch(child: string, dataDir: string, urls: string[], seco
   return { usage, missing };
 }
 
-/** Bare ffmpeg: the same streams, `-c copy` into 10 s MP4 segments, nothing else. */
+/** Bare ffmpeg: the same streams, `-c copy` into MP4 segments, nothing else. */
 async function runBare(dir: string, urls: string[], seconds: number): Promise<{ cpu: number; rss: number }> {
   mkdirSync(dir, { recursive: true });
-  const bare = urls.map((url, i) =>
+  const spawnOne = (i: number) =>
     spawn('ffmpeg', [
       '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
-      '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', url,
+      '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', urls[i],
       '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-reset_timestamps', '1',
       '-segment_format', 'mp4', '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
-      join(dir, `cam${i}-%05d.mp4`),
-    ], { stdio: 'ignore' }),
-  );
-  await sleep(SETTLE_MS);
-  const usage = await measure(bare.map((p) => p.pid!), seconds);
-  await Promise.all(bare.map(stopProcess));
-  return usage;
+      join(dir, `cam${i}-${Date.now()}-%05d.mp4`),
+    ], { stdio: 'ignore' });
+  const bare = urls.map((_, i) => spawnOne(i));
+  const alive = (p: ChildProcess) => p.exitCode === null && p.signalCode === null;
+  try {
+    // A bare ffmpeg that fails to start (the simulated camera's first
+    // packets sometimes lack the picture size) just exits, where Keepwatch's
+    // recorder would reconnect: restart it, or the floor would be measured
+    // with a camera fewer and every ratio would flatter the floor.
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 3) throw new Error('bare ffmpeg recorders kept exiting; no floor measured');
+      await sleep(SETTLE_MS);
+      if (!bare.every(alive)) {
+        for (const [i, p] of bare.entries()) if (!alive(p)) bare[i] = spawnOne(i);
+        continue; // they settle like the others before anything is measured
+      }
+      const usage = await measure(bare.map((p) => p.pid!), seconds);
+      if (bare.every(alive)) return usage;
+    }
+  } finally {
+    await Promise.all(bare.map(stopProcess));
+  }
 }
 
 export async function benchIngest(opts: { counts: number[]; seconds: number; shippedAt?: number[]; repeats?: number }): Promise<BenchRow[]> {
@@ -140,9 +155,21 @@ export async function benchIngest(opts: { counts: number[]; seconds: number; shi
         // Keepwatch and bare ffmpeg, alternated `repeats` times: this machine is noisy, so
         // each pair gives a ratio and the row reports their median and spread.
         const pairs: { kw: { cpu: number; rss: number }; base: { cpu: number; rss: number }; missing: number }[] = [];
+        // The order alternates inside the pairs, so a drift of the machine's load
+        // during a pair does not always favour the same side.
+        const urls = sims.cameras.map((c) => c.mainUrl);
         for (let r = 0; r < repeats; r++) {
-          const kwRun = await runKeepwatch(child, join(tmp.dir, `engine-${n}-${r}`), sims.cameras.map((c) => c.mainUrl), opts.seconds);
-          const baseRun = await runBare(join(tmp.dir, `bare-${n}-${r}`), sims.cameras.map((c) => c.mainUrl), opts.seconds);
+          const runKw = () => runKeepwatch(child, join(tmp.dir, `engine-${n}-${r}`), urls, opts.seconds);
+          const runBase = () => runBare(join(tmp.dir, `bare-${n}-${r}`), urls, opts.seconds);
+          let kwRun: Awaited<ReturnType<typeof runKw>>;
+          let baseRun: Awaited<ReturnType<typeof runBase>>;
+          if (r % 2 === 0) {
+            kwRun = await runKw();
+            baseRun = await runBase();
+          } else {
+            baseRun = await runBase();
+            kwRun = await runKw();
+          }
           pairs.push({ kw: kwRun.usage, base: baseRun, missing: kwRun.missing });
         }
         const kw = { cpu: median(pairs.map((p) => p.kw.cpu)), rss: median(pairs.map((p) => p.kw.rss)) };
@@ -165,7 +192,7 @@ export async function benchIngest(opts: { counts: number[]; seconds: number; shi
         }
 
         const ratio = median(ratios);
-        const spread = `median of ${pairs.length} alternated pairs, ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}`;
+        const spread = `median of ${pairs.length} pairs (order alternating), ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}`;
         if (shipped !== null) rows.push({ group: 'ingest', name: `${n} cam: \`keepwatch serve\` as shipped (thumbnails + hashing)`, value: shipped, unit: '% core', note: `${(shipped / Math.max(base.cpu, 0.01)).toFixed(2)}× bare` });
         rows.push(
           { group: 'ingest', name: `${n} cam: Keepwatch CPU (recording path)`, value: kw.cpu, unit: '% core' },

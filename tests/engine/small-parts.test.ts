@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { backoffDelay } from '../../main/engine/recording/backoff.ts';
 import { redact, redactUrl } from '../../main/engine/redact.ts';
-import { segmentArgs, liveArgs, patternSafe } from '../../main/engine/ingest/ffmpeg-args.ts';
+import { segmentArgs, liveArgs, patternSafe, progressSeconds } from '../../main/engine/ingest/ffmpeg-args.ts';
 import { parseSegmentListLine, ProgressParser } from '../../main/engine/ingest/progress.ts';
 import { RtspOpener, withCredentials } from '../../main/engine/ingest/opener.ts';
 import { parseInputAudioCodec, TailBuffer } from '../../main/engine/ingest/stderr-info.ts';
@@ -12,6 +12,16 @@ import { tempDir } from '../helpers/tmp.ts';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { CameraRow, StreamRow } from '../../main/engine/storage/store.ts';
+
+describe('progress period', () => {
+  it('fits at least five reports in a stall window, and wakes the engine at most every 2 s', () => {
+    expect(progressSeconds(10_000)).toBe(2); // the product's stall timeout
+    expect(progressSeconds(4000)).toBe(1); // the tests' fast recorder
+    expect(progressSeconds(60_000)).toBe(2);
+    expect(progressSeconds(500)).toBe(1);
+    for (const stallMs of [1000, 4000, 5000, 9999, 10_000, 30_000]) expect(progressSeconds(stallMs) * 5 * 1000).toBeLessThanOrEqual(Math.max(stallMs, 5000));
+  });
+});
 
 describe('reconnect backoff', () => {
   it('grows exponentially, stays under the cap, and spreads cameras apart', () => {
@@ -44,7 +54,7 @@ describe('ffmpeg command line', () => {
   const box = KeyFileSecretBox.open(join(tmp.dir, 'k'));
 
   const seg = (audioCodec: string | null) =>
-    segmentArgs(new RtspOpener(box).open(camera, stream), { segmentSeconds: 60, fragmentMs: 250, audioCodec, outputPattern: '/rec/c1/2026-11-25/r7-%06d.mp4' });
+    segmentArgs(new RtspOpener(box).open(camera, stream), { segmentSeconds: 60, fragmentMs: 250, audioCodec, outputPattern: '/rec/c1/2026-11-25/r7-%06d.mp4', progressSeconds: 2 });
 
   it('copies video over TCP with a socket timeout and a protocol whitelist into flushed fMP4 segments', () => {
     const args = seg(null);
@@ -66,6 +76,7 @@ describe('ffmpeg command line', () => {
     expect(args[args.indexOf('-segment_format_options') + 1]).toBe('movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=250000:flush_packets=1');
     expect(args.slice(args.indexOf('-segment_list'), args.indexOf('-segment_list') + 4)).toEqual(['-segment_list', 'pipe:3', '-segment_list_type', 'csv']);
     expect(args.at(-1)).toBe('/rec/c1/2026-11-25/r7-%06d.mp4');
+    expect(args.slice(args.indexOf('-progress'), args.indexOf('-progress') + 4)).toEqual(['-progress', 'pipe:1', '-stats_period', '2']);
     expect(patternSafe('/data/100%/rec')).toBe('/data/100%%/rec');
     const live = liveArgs(new RtspOpener(box).open(camera, stream), { fragmentMs: 250 });
     expect(live).toEqual(expect.arrayContaining(['-an', '-f', 'mp4', 'pipe:1']));

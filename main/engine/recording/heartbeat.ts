@@ -1,10 +1,10 @@
 /**
- * One timer for every recorder, instead of one each: every second each
- * recorder checks for a stall (and its pipeline reads what arrived); a
- * recorder whose stream someone watches live is checked every 100 ms
- * (latency). With 16 cameras that is one wake-up a second instead of
- * sixteen, and an idle engine costs nothing more per camera than its
- * ffmpeg's progress reports.
+ * One timer for every recorder, instead of one each: on each slow beat (every
+ * 2 s with the product's 10 s stall timeout) each recorder checks for a stall
+ * (and its pipeline reads what arrived); a recorder whose stream someone
+ * watches live is checked every 100 ms (latency). With 16 cameras that is one
+ * wake-up every 2 s instead of sixteen a second, and an idle engine costs
+ * nothing more per camera than its ffmpeg's progress reports.
  */
 import type { Clock, TimerHandle } from '../clock.ts';
 
@@ -18,12 +18,24 @@ export interface Beating {
 export const SLOW_BEAT_MS = 1000;
 export const FAST_BEAT_MS = 100;
 
+/**
+ * The slow beat for a stall timeout: five checks in a stall window, at most
+ * one every 2 s (each beat wakes the engine; a stall is found within 1.2× its
+ * timeout either way).
+ */
+export function slowBeatMs(stallMs: number): number {
+  return Math.max(FAST_BEAT_MS * 2, Math.min(2000, Math.floor(stallMs / 5)));
+}
+
 export class Heartbeat {
   private readonly members = new Set<Beating>();
   private timer: TimerHandle | null = null;
   private lastSlowBeat: number;
 
-  constructor(private readonly clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly slowMs = SLOW_BEAT_MS,
+  ) {
     this.lastSlowBeat = clock.now();
   }
 
@@ -45,8 +57,8 @@ export class Heartbeat {
   private beat(): void {
     this.timer = null;
     const now = this.clock.now();
-    // Slow members are due about once a second, whatever fast beats came between.
-    const slowDue = now - this.lastSlowBeat >= SLOW_BEAT_MS - FAST_BEAT_MS / 2;
+    // Slow members are due once per slow beat, whatever fast beats came between.
+    const slowDue = now - this.lastSlowBeat >= this.slowMs - FAST_BEAT_MS / 2;
     if (slowDue) this.lastSlowBeat = now;
     for (const member of [...this.members]) if (slowDue || member.fast()) member.beat();
     this.schedule();
@@ -57,7 +69,7 @@ export class Heartbeat {
     if (!this.members.size) return;
     let fast = false;
     for (const member of this.members) if ((fast = member.fast())) break;
-    const wait = fast ? FAST_BEAT_MS : Math.max(FAST_BEAT_MS, SLOW_BEAT_MS - (this.clock.now() - this.lastSlowBeat));
+    const wait = fast ? FAST_BEAT_MS : Math.max(FAST_BEAT_MS, this.slowMs - (this.clock.now() - this.lastSlowBeat));
     this.timer = this.clock.setTimeout(() => this.beat(), wait);
   }
 

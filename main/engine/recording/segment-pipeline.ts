@@ -34,6 +34,8 @@ export interface SegmentPipelineOptions {
   segmentSeconds: number;
   fragmentMs: number;
   audioCodec: string | null;
+  /** Seconds between ffmpeg's progress reports (its heartbeat). */
+  progressSeconds: number;
 }
 
 export class SegmentPipeline implements MediaPipeline {
@@ -87,6 +89,7 @@ export class SegmentPipeline implements MediaPipeline {
       fragmentMs: this.options.fragmentMs,
       audioCodec: this.options.audioCodec,
       outputPattern: this.outputPattern,
+      progressSeconds: this.options.progressSeconds,
     });
   }
 

@@ -20,11 +20,12 @@ import type { Store, StreamKind, SegmentRow } from '../storage/store.ts';
 import type { CameraOpener } from '../ingest/opener.ts';
 import type { ProcessRunner } from '../ingest/process-runner.ts';
 import { parseInputAudioCodec, TailBuffer } from '../ingest/stderr-info.ts';
+import { progressSeconds } from '../ingest/ffmpeg-args.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { LiveSink, MediaPipeline, RunContext } from './pipeline.ts';
 import { SegmentPipeline } from './segment-pipeline.ts';
 import { LivePipeline } from './live-pipeline.ts';
-import { Heartbeat, type Beating } from './heartbeat.ts';
+import { Heartbeat, slowBeatMs, type Beating } from './heartbeat.ts';
 
 export type { LiveSink } from './pipeline.ts';
 
@@ -117,7 +118,7 @@ export class StreamRecorder {
     private readonly options: RecorderOptions = DEFAULT_RECORDER_OPTIONS,
   ) {
     this.current = { state: 'connecting', since: deps.clock.now(), lastError: null, retryAt: null };
-    this.heartbeat = deps.heartbeat ?? new Heartbeat(deps.clock);
+    this.heartbeat = deps.heartbeat ?? new Heartbeat(deps.clock, slowBeatMs(this.options.stallMs));
   }
 
   get status(): RecorderStatus {
@@ -193,6 +194,7 @@ export class StreamRecorder {
           segmentSeconds: Math.max(1, Math.round(this.options.segmentMs / 1000)),
           fragmentMs: this.options.fragmentMs,
           audioCodec: this.learnedAudioCodec ?? stream.audioCodec,
+          progressSeconds: progressSeconds(this.options.stallMs),
         })
       : new LivePipeline(ctx, this.options.liveFragmentMs, this.deps.live);
     try {

@@ -5,7 +5,7 @@
  */
 import type { StreamKind } from '../storage/store.ts';
 import { StreamRecorder, type RecorderDeps, type RecorderOptions, type RecorderStatus } from './stream-recorder.ts';
-import { Heartbeat } from './heartbeat.ts';
+import { Heartbeat, slowBeatMs } from './heartbeat.ts';
 
 interface Entry {
   recorder: StreamRecorder;
@@ -22,7 +22,7 @@ export class RecordingSupervisor {
     deps: RecorderDeps,
     private readonly options: RecorderOptions,
   ) {
-    this.deps = { ...deps, heartbeat: deps.heartbeat ?? new Heartbeat(deps.clock) };
+    this.deps = { ...deps, heartbeat: deps.heartbeat ?? new Heartbeat(deps.clock, slowBeatMs(options.stallMs)) };
   }
 
   private static key(cameraId: number, kind: StreamKind): string {
