@@ -1,6 +1,9 @@
 // Small stand-ins for the live hub's unit tests: synthetic init/fragment
 // metadata (the hub reads only the video run's sync flag) and a viewer that
-// records what it was sent and reports whatever backlog the test sets.
+// records what it was sent and reports whatever backlog the test sets; a
+// stand-in for a transcoding ffmpeg process.
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
 import type { Fragment } from '../../main/engine/mp4/stream-reader.ts';
 import type { DropReason, LiveViewer, StreamDescription } from '../../main/engine/live/live-stream.ts';
@@ -77,5 +80,40 @@ export class FakeCatalog implements LiveCatalog {
   }
   goneReason(cameraId: number) {
     return this.reasons.get(cameraId) ?? 'the camera or stream was removed';
+  }
+}
+
+let nextPid = 1000;
+
+/** A transcoding ffmpeg's stand-in: records what it is written, exits when killed (or when the test says). */
+export class FakeProc extends EventEmitter {
+  readonly pid = nextPid++;
+  readonly stdin = new PassThrough();
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  killed = false;
+  written: Buffer[] = [];
+
+  constructor(readonly args: readonly string[] = []) {
+    super();
+    this.stdin.on('data', (b: Buffer) => this.written.push(b));
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    if (this.killed) return false;
+    this.killed = true;
+    setImmediate(() => this.exit(null, signal));
+    return true;
+  }
+
+  /** The process ends by itself (a crash) or after kill(). */
+  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
+    if (this.exitCode !== null || this.signalCode !== null) return;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.emit('exit', code, signal);
+    this.emit('close', code, signal);
   }
 }

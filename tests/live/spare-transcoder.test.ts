@@ -3,48 +3,12 @@
 // handed to the transcode that starts, replaced afterwards, never handed out
 // dead, and let go with the camera and at shutdown. Fake processes: what is
 // tested is who gets which process, not ffmpeg.
-import { EventEmitter } from 'node:events';
-import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveHub } from '../../main/engine/live/live-hub.ts';
 import { SpareTranscoder, transcodeArgs } from '../../main/engine/live/transcoder.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { FakeCatalog, FakeViewer, initInfo, log } from './fakes.ts';
-
-let nextPid = 1000;
-
-class FakeProc extends EventEmitter {
-  readonly pid = nextPid++;
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
-  killed = false;
-  written: Buffer[] = [];
-
-  constructor(readonly args: readonly string[]) {
-    super();
-    this.stdin.on('data', (b: Buffer) => this.written.push(b));
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
-    if (this.killed) return false;
-    this.killed = true;
-    setImmediate(() => this.exit(null, signal));
-    return true;
-  }
-
-  /** The process ends by itself (a crash) or after kill(). */
-  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
-    if (this.exitCode !== null || this.signalCode !== null) return;
-    this.exitCode = code;
-    this.signalCode = signal;
-    this.emit('exit', code, signal);
-    this.emit('close', code, signal);
-  }
-}
+import { FakeCatalog, FakeProc, FakeViewer, initInfo, log } from './fakes.ts';
 
 function fakeSpawner() {
   const spawned: FakeProc[] = [];

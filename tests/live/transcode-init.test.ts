@@ -2,8 +2,6 @@
 // source produced, at once, so the browser sets up its decoder while ffmpeg
 // starts; ffmpeg's own init is announced again only when it differs (before
 // any media), never silently swapped. Fake processes, real init segments.
-import { EventEmitter } from 'node:events';
-import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,21 +9,7 @@ import { LiveStream, describeInit } from '../../main/engine/live/live-stream.ts'
 import { OutputInitMemory, Transcoder } from '../../main/engine/live/transcoder.ts';
 import { Mp4StreamReader } from '../../main/engine/mp4/stream-reader.ts';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
-import { FakeViewer, initInfo, log } from './fakes.ts';
-
-class FakeProc extends EventEmitter {
-  readonly pid = 4242;
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
-  killed = false;
-  kill(): boolean {
-    this.killed = true;
-    return true;
-  }
-}
+import { FakeProc, FakeViewer, initInfo, log } from './fakes.ts';
 
 /** A real H.264 fMP4 init segment of the given size. */
 function h264Init(size: string): { init: Buffer; info: InitInfo } {

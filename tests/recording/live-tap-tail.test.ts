@@ -6,8 +6,7 @@
  * bytes from ffmpeg; reads counted at the storage module's Disk.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/engine/clock.ts';
 import { Store } from '../../main/engine/storage/store.ts';
@@ -19,6 +18,7 @@ import { summarizeFragmentedMp4 } from '../../main/engine/mp4/file-summary.ts';
 import { parseMoof } from '../../main/engine/mp4/fragment.ts';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
 import { splitFragmented } from './fake-ffmpeg.ts';
 
 const tmp = tempDir('kw-live-tap-tail-');
@@ -27,11 +27,7 @@ let sample: { init: Buffer; fragments: Buffer[]; info: InitInfo };
 
 beforeAll(() => {
   const file = join(tmp.dir, 'sample.mp4');
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=20', '-t', '60', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '40',
-    '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '250000', file,
-  ]);
-  const whole = readFileSync(file);
+  const whole = encodeFragmentedSample(file, { seconds: 60, gop: 40 });
   sample = { ...splitFragmented(whole), info: summarizeFragmentedMp4(whole).init };
 }, 60_000);
 afterAll(() => tmp.cleanup());

@@ -5,7 +5,6 @@
  * timers (stall detection, connect timeout, backoff).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/engine/clock.ts';
@@ -19,6 +18,7 @@ import { summarizeFragmentedMp4 } from '../../main/engine/mp4/file-summary.ts';
 import { parseMoof } from '../../main/engine/mp4/fragment.ts';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { FakeRunner, fakeOpener, splitFragmented } from './fake-ffmpeg.ts';
 
@@ -28,11 +28,7 @@ let sample: { init: Buffer; fragments: Buffer[]; whole: Buffer };
 beforeAll(() => {
   // 4 s, a keyframe every second, 250 ms fragments: K f f f K f f f ...
   const file = join(tmp.dir, 'sample.mp4');
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=20', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20',
-    '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '250000', file,
-  ]);
-  const whole = readFileSync(file);
+  const whole = encodeFragmentedSample(file, { seconds: 4, gop: 20 });
   sample = { ...splitFragmented(whole), whole };
 });
 afterAll(() => tmp.cleanup());

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ManualClock } from '../../main/engine/clock.ts';
@@ -19,6 +19,7 @@ import { ThumbnailService, DEFAULT_THUMBNAIL_OPTIONS } from '../../main/engine/t
 import { thumbnailId } from '../../main/engine/thumbnails/thumbnail-id.ts';
 import { ApiFailure } from '../../main/engine/errors.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
 
 const tmp = tempDir('kw-segment-files-');
 let sample: Buffer;
@@ -41,11 +42,7 @@ function camera(): { id: number; runId: number } {
 
 beforeAll(async () => {
   const file = join(tmp.dir, 'sample.mp4');
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=20', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20',
-    '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '250000', file,
-  ]);
-  sample = readFileSync(file);
+  sample = encodeFragmentedSample(file, { seconds: 2, gop: 20 });
   store = Store.open({ databaseFile: join(tmp.dir, 'db'), recordingsRoot: join(tmp.dir, 'rec'), clock: new ManualClock(T0) });
   // The playback route in miniature: id → storage → sendFileWithRange.
   server = createServer((req, res) => {

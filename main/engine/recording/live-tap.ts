@@ -18,24 +18,20 @@
  * - A slow disk cannot slow the engine: reads go through the storage
  *   module's asynchronous segment-file API, queued one at a time.
  */
-import { readBoxHeader } from '../mp4/boxes.ts';
+import { child } from '../mp4/boxes.ts';
 import { parseMoof, rebaseMoof } from '../mp4/fragment.ts';
 import type { ByteReader } from '../mp4/fragment-index.ts';
-import { parseInit } from '../mp4/init.ts';
-import type { InitInfo } from '../mp4/init.ts';
+import { parseInit, type InitInfo } from '../mp4/init.ts';
 import { Mp4StreamReader } from '../mp4/stream-reader.ts';
 import type { StreamKind } from '../storage/store.ts';
-import type { FileReader } from '../storage/disk.ts';
-import type { SegmentFiles } from '../storage/segment-files.ts';
+import { readUpTo, type FileReader } from '../storage/disk.ts';
+import { INIT_PROBE, type SegmentFiles } from '../storage/segment-files.ts';
 import type { LiveSink } from './pipeline.ts';
 import { tailFragments, type TailFragment } from './tail-fragments.ts';
 import { liveTrace } from '../live/live-trace.ts';
 
 /** One read: several live fragments (100 ms each) fit; bytes read are copied out of it. */
 const READ_CHUNK = 64 * 1024;
-
-/** The init segment is within this many bytes of a segment file's start. */
-const INIT_PROBE = 256 * 1024;
 
 /**
  * Reading again this soon after it stopped, the tap continues after the last
@@ -195,19 +191,11 @@ export class LiveTap {
    */
   private async skipToLiveEdge(file: string, size: number): Promise<void> {
     const handle = this.handle!;
-    const read: ByteReader = async (position, length) => {
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const n = await handle.read(buf, got, length - got, position + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return buf.subarray(0, got);
-    };
+    const read: ByteReader = (position, length) => readUpTo(handle, position, length);
     const head = await read(0, Math.min(size, INIT_PROBE));
-    const initEnd = moovEnd(head);
-    if (initEnd === null) return; // header not written yet: read from the start later
+    const moov = child(head, undefined, 'moov');
+    if (!moov) return; // header not written yet: read from the start later
+    const initEnd = moov.start + moov.size;
     const init = head.subarray(0, initEnd);
     const info = parseInit(init);
     const last = this.lastSent?.file === file && this.now() - this.lastSent.at <= RESUME_WITHIN_MS ? this.lastSent.videoTime : null;
@@ -275,17 +263,6 @@ export class LiveTap {
 }
 
 /** Where the init segment (everything up to and including moov) ends in `head`; null when it is not all there. */
-function moovEnd(head: Buffer): number | null {
-  let offset = 0;
-  while (offset + 8 <= head.length) {
-    const box = readBoxHeader(head, offset);
-    if (!box || box.size === 0) return null;
-    offset += box.size;
-    if (box.type === 'moov') return offset <= head.length ? offset : null;
-  }
-  return null;
-}
-
 function endOf(fragments: TailFragment[]): number {
   const last = fragments[fragments.length - 1];
   return last.offset + last.size;

@@ -33,6 +33,18 @@ export interface FileReader {
   close(): Promise<void>;
 }
 
+/** Up to `length` bytes at `position` of an open file (fewer at its end). */
+export async function readUpTo(reader: FileReader, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = await reader.read(buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
 export interface Disk {
   openReader(path: string): Promise<FileReader>;
   /** Up to `length` bytes at `position` (fewer at the end of the file). */
@@ -76,27 +88,21 @@ class Lane {
 
 export function nodeDisk(): Disk {
   const syncLane = new Lane();
+  const openReader = async (path: string): Promise<FileReader> => {
+    const fh = await open(path, 'r');
+    return {
+      read: async (buffer, offset, length, position) => (await fh.read(buffer, offset, length, position)).bytesRead,
+      close: () => fh.close(),
+    };
+  };
   return {
-    async openReader(path) {
-      const fh = await open(path, 'r');
-      return {
-        read: async (buffer, offset, length, position) => (await fh.read(buffer, offset, length, position)).bytesRead,
-        close: () => fh.close(),
-      };
-    },
+    openReader,
     async read(path, position, length) {
-      const fh = await open(path, 'r');
+      const reader = await openReader(path);
       try {
-        const buf = Buffer.allocUnsafe(length);
-        let got = 0;
-        while (got < length) {
-          const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        return got === length ? buf : buf.subarray(0, got);
+        return await readUpTo(reader, position, length);
       } finally {
-        await fh.close();
+        await reader.close();
       }
     },
     async identity(path) {

@@ -23,7 +23,7 @@ import { parseInit, type InitInfo } from '../mp4/init.ts';
 import { indexSegment, type SegmentIndex } from '../mp4/fragment-index.ts';
 import { patternSafe } from '../ingest/ffmpeg-args.ts';
 import { notFound } from '../errors.ts';
-import type { Disk, FileIdentity, FileReader } from './disk.ts';
+import { readUpTo, type Disk, type FileIdentity, type FileReader } from './disk.ts';
 import { runFolder, segmentName, segmentPattern } from './segment-naming.ts';
 
 /** A file ready to be sent over HTTP: its size, a validator bound to its content, and its bytes. */
@@ -34,7 +34,8 @@ export interface ServedFile {
   body(start: number, end: number): Readable;
 }
 
-const INIT_PROBE = 256 * 1024;
+/** A segment's init (ftyp + moov) is within this many bytes of its start. */
+export const INIT_PROBE = 256 * 1024;
 const HASH_CHUNK = 1024 * 1024;
 
 export function etagOf(identity: FileIdentity, rowKey: string): string {
@@ -156,16 +157,7 @@ export class SegmentFiles {
     // One open file for the few hundred small reads (a moof and the next header per fragment).
     const reader = await this.disk.openReader(path);
     try {
-      return await indexSegment(async (position, n) => {
-        const buf = Buffer.allocUnsafe(n);
-        let got = 0;
-        while (got < n) {
-          const read = await reader.read(buf, got, n - got, position + got);
-          if (read === 0) break;
-          got += read;
-        }
-        return got === n ? buf : buf.subarray(0, got);
-      }, length);
+      return await indexSegment((position, n) => readUpTo(reader, position, n), length);
     } finally {
       await reader.close();
     }
