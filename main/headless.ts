@@ -76,6 +76,11 @@ export async function startHeadless(opts: HeadlessOptions): Promise<Headless> {
       ffmpegPath: () => engine.ffmpegPath,
       log: createLogger({ sink: opts.logSink, scope: 'keepwatch/live' }),
       demand: (cameraId, kind) => engine.supervisor.wake(cameraId, kind),
+      // The maximised view's second camera connection, unless turned off in Settings.
+      express: {
+        start: (cameraId, kind, sink) => engine.settings().lowLatencyLive && engine.supervisor.startExpress(cameraId, kind, sink),
+        stop: (cameraId, kind) => engine.supervisor.stopExpress(cameraId, kind),
+      },
     },
     opts.liveOptions,
   );

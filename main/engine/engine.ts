@@ -97,6 +97,7 @@ export const DEFAULT_SETTINGS: Settings = {
   diskBudgetBytes: null,
   freeSpaceFloorBytes: 2 * 1024 ** 3,
   segmentSeconds: 60,
+  lowLatencyLive: true,
 };
 
 export class Engine extends EventEmitter {
@@ -294,6 +295,7 @@ export class Engine extends EventEmitter {
     const next = { ...this.settings(), ...patch };
     this.store.setSetting('settings', next);
     if (patch.segmentSeconds !== undefined) this.recorderOptions.segmentMs = next.segmentSeconds * 1000; // each recorder applies it from its next connection
+    if (patch.lowLatencyLive === false) this.supervisor.stopExpresses(); // their viewers go back to the recorded stream
     this.retention.poke();
     return next;
   }

@@ -207,6 +207,13 @@ export const Settings = z
     freeSpaceFloorBytes: z.number().int().min(0),
     /** Target segment length. */
     segmentSeconds: z.number().int().min(2).max(600),
+    /**
+     * The maximised live view may open a second, live-only connection to a
+     * camera's recorded stream while it is watched, for the lowest latency
+     * (docs/live.md, "Express connection"). Off for cameras that accept only
+     * one or two clients.
+     */
+    lowLatencyLive: z.boolean(),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;

@@ -31,7 +31,7 @@ beforeAll(async () => {
     headless: {
       recorder: FAST_RECORDER,
       // Small queues so the stalled client of test 5 is skipped and dropped within seconds.
-      liveOptions: { highWaterBytes: 512 * 1024, lowWaterBytes: 128 * 1024, dropAfterMs: 4000, transcodeLingerMs: 1000 },
+      liveOptions: { highWaterBytes: 512 * 1024, lowWaterBytes: 128 * 1024, dropAfterMs: 4000, transcodeLingerMs: 1000, expressLingerMs: 1000 },
     },
   });
   await rig.page.goto(rig.app.url);
@@ -121,6 +121,41 @@ describe('live view in Chromium', () => {
     await rig.page.waitForSelector(`[data-testid=live-maximised] ${tile(rig.cameraIds[2])}[data-stream=main]`);
     await rig.page.keyboard.press('Escape');
     await tilesLive(4, 'the grid again');
+  }, 60_000);
+
+  it('sends a maximised camera from an express connection while recording goes on untouched, and closes it with the view', async () => {
+    const id = rig.cameraIds[3];
+    const key = `${id}/main`;
+    const segments: SegmentRow[] = [];
+    const onSegment = (seg: SegmentRow) => seg.cameraId === id && segments.push(seg);
+    rig.app.engine.on('segment', onSegment);
+    try {
+      await rig.page.evaluate((cameraId) => (location.hash = `#/live/${cameraId}`), id);
+      await waitFor(() => rig.app.live.stats().express[key]?.active, { timeoutMs: 20_000, what: 'the feed switched to the express connection' });
+      expect(rig.app.engine.supervisor.expressCount).toBe(1);
+      // One fragment per frame (15 a second), where the recorded stream's tap brings 4 (250 ms fragments).
+      const before = { fragments: rig.app.live.stats().feeds[key].fragments, at: Date.now() };
+      await expectMoving([id], 2);
+      const rate = (rig.app.live.stats().feeds[key].fragments - before.fragments) / ((Date.now() - before.at) / 1000);
+      expect(rate).toBeGreaterThan(10);
+      const [shown] = await tileColours(rig.page);
+      expect({ camera: shown.id, palette: nearestPalette(shown.rgb).index }).toEqual({ camera: id, palette: COLOURS[3] });
+      const stateBefore = (await readTiles(rig.page))[0].state;
+      expect(stateBefore).toBe('live');
+    } finally {
+      await rig.page.keyboard.press('Escape');
+    }
+    await rig.page.waitForSelector('[data-testid=live-grid]');
+    await waitFor(() => rig.app.engine.supervisor.expressCount === 0 && !rig.app.live.stats().express[key], {
+      timeoutMs: 10_000,
+      what: 'the express connection closed after the view',
+    });
+    rig.app.engine.off('segment', onSegment);
+    // Recording never noticed: one run, consecutive segments, no gap.
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(segments.map((seg) => seg.runId)).size).toBe(1);
+    for (let i = 1; i < segments.length; i++) expect(segments[i].seq).toBe(segments[i - 1].seq + 1);
+    await tilesLive(4, 'the grid back');
   }, 60_000);
 
   it('shows a camera dropped for 15 s as reconnecting/offline, then plays it again without a reload', async () => {

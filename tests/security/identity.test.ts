@@ -94,6 +94,16 @@ describe('nothing outlives its camera', () => {
     );
     await waitFor(() => received.length >= 4, { timeoutMs: 20_000, what: 'live fragments of A' });
 
+    // A low-latency viewer of A (the maximised view): its feed switches to A's express connection.
+    const runs: Buffer[][] = [];
+    const fast = new WebSocket(`ws://127.0.0.1:${app.port}/api/live/${a}/main?latency=low`, { headers: { Authorization: `Bearer ${app.token}` } });
+    fast.on('message', (data: Buffer, binary: boolean) => (binary ? runs.at(-1)?.push(Buffer.from(data)) : runs.push([])));
+    const fastClosed = new Promise<number>((r) => fast.once('close', (code) => r(code)));
+    await waitFor(() => app.live.stats().express[`${a}/main`]?.active && runs.length >= 2 && runs[1].length >= 16, {
+      timeoutMs: 20_000,
+      what: "A's express connection feeding the low-latency viewer",
+    });
+
     // Delete A; the viewer must be closed within a second, saying why.
     const deleted = await api(`/api/cameras/${a}`, { method: 'DELETE' });
     expect(deleted.status).toBe(200);
@@ -104,6 +114,10 @@ describe('nothing outlives its camera', () => {
     expect(close!.reason).toMatch(/removed/);
     expect(close!.at - deletedAt).toBeLessThan(1000);
     const bytesAtClose = received.length;
+    expect(await Promise.race([fastClosed, new Promise<null>((r) => setTimeout(() => r(null), 1000))])).toBe(LIVE_CLOSE.gone);
+    const fastAtClose = runs.flat().length;
+    await waitFor(() => app.engine.supervisor.expressCount === 0, { timeoutMs: 5000, what: "A's express connection stopped" });
+    expect(app.live.stats().express).toEqual({});
 
     // B, added right after, gets a new id and records.
     const b = await addCamera('B', 1);
@@ -123,6 +137,13 @@ describe('nothing outlives its camera', () => {
     const sig = await fileSignature(file, { fps: 2 });
     expect(sig.consistent).toBe(true);
     expect(sig.indices[0]).toBe(COLOURS[0]);
+    // The low-latency viewer too: nothing after its close, and its express run is A's picture.
+    expect(runs.flat().length).toBe(fastAtClose);
+    const expressFile = join(tmp.dir, 'old-express-viewer.mp4');
+    writeFileSync(expressFile, Buffer.concat(runs[1])); // the run the switch began (a switch back or an 'offline' may follow, before the close)
+    const expressSig = await fileSignature(expressFile, { fps: 2 });
+    expect(expressSig.consistent).toBe(true);
+    expect(expressSig.indices[0]).toBe(COLOURS[0]);
 
     // Every id of A is gone for good: media, index, thumbnails, events, live.
     const assertAGone = async () => {

@@ -101,19 +101,20 @@ describe('camera form', () => {
 });
 
 describe('settings form', () => {
-  const s: Settings = { diskBudgetBytes: 500 * GB, freeSpaceFloorBytes: 2 * GB, segmentSeconds: 60 };
+  const s: Settings = { diskBudgetBytes: 500 * GB, freeSpaceFloorBytes: 2 * GB, segmentSeconds: 60, lowLatencyLive: true };
 
   it('shows sizes in GB and sends whole bytes, only for what changed', () => {
     const v = settingsForm.formValuesOf(s);
-    expect(v).toEqual({ budgetMode: 'limit', budgetGb: '500', floorGb: '2', segmentSeconds: '60' });
+    expect(v).toEqual({ budgetMode: 'limit', budgetGb: '500', floorGb: '2', segmentSeconds: '60', lowLatencyLive: true });
     expect(settingsForm.toPatch(s, v)).toBeNull();
     expect(settingsForm.toPatch(s, { ...v, budgetGb: '1.5' })).toEqual({ diskBudgetBytes: 1.5 * GB });
     expect(settingsForm.toPatch(s, { ...v, budgetMode: 'none' })).toEqual({ diskBudgetBytes: null });
     expect(settingsForm.toPatch(s, { ...v, floorGb: '0', segmentSeconds: '10' })).toEqual({ freeSpaceFloorBytes: 0, segmentSeconds: 10 });
+    expect(settingsForm.toPatch(s, { ...v, lowLatencyLive: false })).toEqual({ lowLatencyLive: false });
   });
 
   it('does not treat a rounded size as a change', () => {
-    const odd: Settings = { diskBudgetBytes: 123_456_789, freeSpaceFloorBytes: 1024, segmentSeconds: 60 };
+    const odd: Settings = { diskBudgetBytes: 123_456_789, freeSpaceFloorBytes: 1024, segmentSeconds: 60, lowLatencyLive: true };
     expect(settingsForm.toPatch(odd, settingsForm.formValuesOf(odd))).toBeNull();
   });
 

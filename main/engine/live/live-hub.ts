@@ -15,6 +15,10 @@
  * stream is served from the camera's other stream when that one is H.264;
  * otherwise from an on-demand H.264 transcode that runs only while someone
  * watches it (stopped `transcodeLingerMs` after the last viewer leaves).
+ *
+ * Low latency: a viewer that asks for it on a recorded stream (the maximised
+ * view) gets an express connection to the camera while it watches
+ * (./express.ts); the feed switches to it at its first keyframe.
  */
 import type { LiveSink } from '../recording/stream-recorder.ts';
 import type { InitInfo } from '../mp4/init.ts';
@@ -25,6 +29,7 @@ import type { Logger } from '../log.ts';
 import { DEFAULT_VIEWER_POLICY, describeInit, LiveStream, type DropReason, type LiveStreamStats, type LiveViewer, type StreamDescription, type ViewerPolicy } from './live-stream.ts';
 import { OutputInitMemory, SpareTranscoder, spawnTranscoder, transcodeArgs, Transcoder, type TranscodeSpawner } from './transcoder.ts';
 import { liveTrace } from './live-trace.ts';
+import { ExpressFeeds, type ExpressControl, type ExpressStats } from './express.ts';
 
 /** What the hub needs to know about cameras: their streams and last known codecs. */
 export interface LiveCatalog {
@@ -46,6 +51,14 @@ export interface LivePlan {
   transcode: boolean;
 }
 
+export interface SubscribeOptions {
+  /**
+   * The viewer asks for the lowest latency (the maximised view): a recorded
+   * stream then gets an express connection while it watches (./express.ts).
+   */
+  lowLatency?: boolean;
+}
+
 export interface LiveSubscription {
   plan: LivePlan;
   /** Detaches the viewer (call when its connection closes). */
@@ -63,9 +76,11 @@ export interface LiveHubOptions extends ViewerPolicy {
    * skips ffmpeg's start-up.
    */
   spareTranscoder: boolean;
+  /** Keep an express connection open this long after its last low-latency viewer left. */
+  expressLingerMs: number;
 }
 
-export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000, sweepMs: 10_000, spareTranscoder: true };
+export const DEFAULT_LIVE_OPTIONS: LiveHubOptions = { ...DEFAULT_VIEWER_POLICY, transcodeLingerMs: 5000, sweepMs: 10_000, spareTranscoder: true, expressLingerMs: 5000 };
 
 export interface LiveHubDeps {
   catalog: LiveCatalog;
@@ -79,11 +94,15 @@ export interface LiveHubDeps {
    * does not wait for its next tick.
    */
   demand?: (cameraId: number, kind: StreamKind) => void;
+  /** Opens and closes express connections for low-latency viewers (absent: none are opened). */
+  express?: ExpressControl;
 }
 
 export interface LiveHubStats {
   feeds: Record<string, LiveStreamStats>;
   transcodes: Record<string, { pid: number | undefined; output: LiveStreamStats }>;
+  /** Open express connections, by feed key. */
+  express: Record<string, ExpressStats>;
 }
 
 interface TranscodeEntry {
@@ -103,6 +122,7 @@ export class LiveHub implements LiveSink {
   private stopped = false;
   private readonly sweeper: NodeJS.Timeout;
   private readonly spare: SpareTranscoder | null;
+  private readonly express: ExpressFeeds | null;
 
   constructor(
     private readonly deps: LiveHubDeps,
@@ -111,6 +131,7 @@ export class LiveHub implements LiveSink {
     this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
     this.now = deps.now ?? Date.now;
     this.spare = this.options.spareTranscoder ? new SpareTranscoder(deps.spawn ?? spawnTranscoder, deps.ffmpegPath) : null;
+    this.express = deps.express ? new ExpressFeeds(deps.express, (key) => this.feeds.get(key), this.options.expressLingerMs) : null;
     // A camera is removed after its recorders stopped, so the end of its feed
     // cannot tell: check the camera list now and then instead.
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs);
@@ -121,11 +142,14 @@ export class LiveHub implements LiveSink {
 
   onInit(cameraId: number, kind: StreamKind, init: Buffer, info: InitInfo): void {
     if (this.stopped) return;
-    this.feed(cameraId, kind).publishInit(init, info);
+    const feed = this.feed(cameraId, kind);
+    if (this.express && !this.express.recordedInit(cameraId, kind, init, info)) return; // held while an express connection feeds it
+    feed.publishInit(init, info);
     this.refreshSpare();
   }
 
   onFragment(cameraId: number, kind: StreamKind, fragment: Fragment): void {
+    if (this.express && !this.express.recordedFragment(cameraId, kind)) return;
     this.feeds.get(feedKey(cameraId, kind))?.publishFragment(fragment);
   }
 
@@ -141,6 +165,7 @@ export class LiveHub implements LiveSink {
     const key = feedKey(cameraId, kind);
     const feed = this.feeds.get(key);
     if (!feed) return;
+    if (this.express && !this.express.recordedEnd(cameraId, kind)) return; // the express connection keeps it running
     feed.publishEnd();
     if (!this.streamExists(cameraId, kind)) {
       this.forget(key);
@@ -167,12 +192,24 @@ export class LiveHub implements LiveSink {
   }
 
   /** Attaches a viewer to what its request resolves to; null when the camera or stream does not exist. */
-  subscribe(cameraId: number, kind: StreamKind, viewer: LiveViewer): LiveSubscription | null {
+  subscribe(cameraId: number, kind: StreamKind, viewer: LiveViewer, options: SubscribeOptions = {}): LiveSubscription | null {
     if (this.stopped) return null;
     liveTrace('hub.subscribe');
     const plan = this.plan(cameraId, kind);
     if (!plan) return null;
-    if (!plan.transcode) return this.attach(this.feed(cameraId, plan.source), viewer, plan);
+    if (!plan.transcode) {
+      const subscription = this.attach(this.feed(cameraId, plan.source), viewer, plan);
+      // Only the stream asked for, served as it is: a stand-in or a transcode has its own path.
+      if (!options.lowLatency || !this.express || plan.source !== kind) return subscription;
+      const leave = this.express.join(cameraId, kind);
+      return {
+        plan,
+        close: () => {
+          subscription.close();
+          leave();
+        },
+      };
+    }
     const source = this.feed(cameraId, plan.source);
     const joining = new JoiningTranscode(viewer, () => source.running);
     const subscription = this.attach(this.transcodeOf(cameraId, plan.source).output, joining, plan);
@@ -206,7 +243,7 @@ export class LiveHub implements LiveSink {
     for (const [key, feed] of this.feeds) feeds[key] = feed.stats();
     const transcodes: LiveHubStats['transcodes'] = {};
     for (const [key, entry] of this.transcodes) transcodes[key] = { pid: entry.transcoder.pid, output: entry.transcoder.output.stats() };
-    return { feeds, transcodes };
+    return { feeds, transcodes, express: this.express?.stats() ?? {} };
   }
 
   /**
@@ -237,6 +274,7 @@ export class LiveHub implements LiveSink {
     this.stopped = true;
     clearInterval(this.sweeper);
     this.spare?.stop();
+    this.express?.stopAll();
     for (const key of [...this.transcodes.keys()]) this.stopTranscode(key, 'shutdown');
     for (const feed of this.feeds.values()) feed.dropAll('shutdown', 'the server is shutting down');
     this.feeds.clear();
@@ -250,6 +288,7 @@ export class LiveHub implements LiveSink {
     const why = this.goneReason(Number(id), kind as StreamKind);
     this.stopTranscode(key, 'gone', why);
     this.feeds.get(key)?.dropAll('gone', why);
+    this.express?.forget(key); // after its viewers are gone: nothing more reaches them
     this.feeds.delete(key);
     this.outputInits.delete(key);
   }

@@ -31,6 +31,22 @@ export function parseLiveParams(params: Record<string, string>): { cameraId: num
   return Number.isSafeInteger(cameraId) ? { cameraId, kind: params.stream as StreamKind } : null;
 }
 
+/**
+ * The route's query: `latency` absent (the default) or `low` (the maximised
+ * view); anything else is refused, so a typo is not silently ignored. Other
+ * parameters (the `token` of a script) are not this route's business.
+ */
+export function parseLiveQuery(url: string | undefined): { lowLatency: boolean } | null {
+  let latency: string | null;
+  try {
+    latency = new URL(url ?? '/', 'http://live.invalid').searchParams.get('latency');
+  } catch {
+    return null;
+  }
+  if (latency === null) return { lowLatency: false };
+  return latency === 'low' ? { lowLatency: true } : null;
+}
+
 /** Ping idle-looking clients this often; one that missed a pong is gone (half-open TCP). */
 const PING_INTERVAL_MS = 20_000;
 
@@ -126,6 +142,11 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
         reject(socket, '400 Bad Request', 'expected /api/live/<camera id>/<main|sub>');
         return;
       }
+      const query = parseLiveQuery(req.url);
+      if (!query) {
+        reject(socket, '400 Bad Request', 'expected no latency parameter, or latency=low');
+        return;
+      }
       if (!hub.plan(target.cameraId, target.kind)) {
         reject(socket, '404 Not Found', `camera ${target.cameraId} has no ${target.kind} stream to watch (no such camera, or it is switched off)`);
         return;
@@ -138,7 +159,7 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
         // Fragments are small and latency matters more than packet count.
         (ws as unknown as { _socket?: { setNoDelay?: (v: boolean) => void } })._socket?.setNoDelay?.(true);
         const viewer = new WebSocketViewer(ws);
-        const subscription = hub.subscribe(target.cameraId, target.kind, viewer);
+        const subscription = hub.subscribe(target.cameraId, target.kind, viewer, query);
         if (!subscription) {
           ws.close(LIVE_CLOSE.gone, 'no such camera stream');
           return;
@@ -147,7 +168,8 @@ export function createLiveRoute(hub: LiveHub, log: Logger): LiveRoute {
         log.debug(
           `live viewer on camera ${plan.cameraId} ${plan.requested}` +
             (plan.source !== plan.requested ? ` (served from ${plan.source})` : '') +
-            (plan.transcode ? ' (transcoded)' : ''),
+            (plan.transcode ? ' (transcoded)' : '') +
+            (query.lowLatency ? ' (low latency)' : ''),
         );
         const mine = watchers.get(caller.userId) ?? new Map();
         watchers.set(caller.userId, mine.set(viewer, { caller, cameraId: target.cameraId }));

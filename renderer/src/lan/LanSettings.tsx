@@ -91,7 +91,7 @@ function LanForm({ state, onSaved }: { state: LanState; onSaved: () => void }): 
           </div>
         </div>
       )}
-      <label className="kwn-switch">
+      <label className="kwf-switch">
         <input type="checkbox" role="switch" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} data-testid="lan-enabled" />
         <span>Serve Keepwatch on the local network</span>
       </label>

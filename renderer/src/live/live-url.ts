@@ -7,7 +7,7 @@
 import type { StreamKind } from '../../../preload/api.ts';
 import { livePath } from '../../../preload/contract/live-route.ts';
 
-export function liveUrl(cameraId: number, stream: StreamKind, origin: Location = location): string {
+export function liveUrl(cameraId: number, stream: StreamKind, options: { lowLatency?: boolean } = {}, origin: Location = location): string {
   const scheme = origin.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${origin.host}${livePath(cameraId, stream)}`;
+  return `${scheme}//${origin.host}${livePath(cameraId, stream, options)}`;
 }

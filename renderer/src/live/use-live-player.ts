@@ -8,6 +8,10 @@
  * The camera's last frame is remembered (frame-cache.ts) when the tile stops
  * or unmounts, not on a timer: copying a frame out of the decoder is not free
  * (a periodic copy was 3 % of a 16-tile grid's main thread).
+ *
+ * `lowLatency` (the maximised view) asks the server for the lowest latency:
+ * a recorded stream is then sent from a live-only camera connection, frame by
+ * frame, while this player watches (docs/live.md, "Express connection").
  */
 import { useEffect, useState, type RefObject } from 'react';
 import type { LiveInitMessage, StreamKind } from '../../../preload/api.ts';
@@ -29,6 +33,7 @@ export function useLivePlayer(
   cameraId: number,
   stream: StreamKind,
   enabled: boolean,
+  lowLatency = false,
 ): LivePlayerView {
   const [view, setView] = useState<LivePlayerView>({ state: 'idle', stream: null, firstFrameMs: null });
 
@@ -39,7 +44,7 @@ export function useLivePlayer(
     setView({ state: 'idle', stream: null, firstFrameMs: null });
     const player = new LivePlayer(
       video,
-      { url: liveUrl(cameraId, stream) },
+      { url: liveUrl(cameraId, stream, { lowLatency }) },
       {
         onState: (state) => setView((v) => ({ ...v, state })),
         onStream: (info) => setView((v) => ({ ...v, stream: info })),
@@ -69,7 +74,7 @@ export function useLivePlayer(
       rememberFrame(cameraId, video);
       player.destroy();
     };
-  }, [videoRef, containerRef, cameraId, stream, enabled]);
+  }, [videoRef, containerRef, cameraId, stream, enabled, lowLatency]);
 
   return view;
 }

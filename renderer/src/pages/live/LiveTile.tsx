@@ -44,7 +44,7 @@ export const LiveTile = forwardRef<HTMLDivElement, LiveTileProps>(function LiveT
   const [hasFrame, setHasFrame] = useState(false);
   const [dropTarget, setDropTarget] = useState(false);
 
-  const player = useLivePlayer(videoRef, tileRef, camera.id, stream, camera.enabled);
+  const player = useLivePlayer(videoRef, tileRef, camera.id, stream, camera.enabled, maximised);
   const state = tileState(camera, player.state);
   // Only an offline tile's text moves with the clock ("since 14:02 · 3 min"): a live
   // grid re-renders on player and camera changes alone, not every second.

@@ -1,6 +1,6 @@
 /**
  * The global recording settings: disk budget, free-space floor, segment
- * length. Checked here first for a quick answer, then by the API, whose
+ * length, low-latency live view. Checked here first for a quick answer, then by the API, whose
  * messages land under the field they are about. Saves only what changed.
  */
 import { useEffect, useState } from 'react';
@@ -137,6 +137,25 @@ export function SettingsForm({ settings, totalBytes, onSaved }: {
           inputMode="numeric"
           suffix="s"
         />
+
+        <div className="kwf-field">
+          <label className="kwf-switch">
+            <input
+              type="checkbox"
+              role="switch"
+              name="lowLatencyLive"
+              checked={values.lowLatencyLive}
+              onChange={(e) => set('lowLatencyLive')(e.target.checked)}
+              aria-describedby="kws-low-latency-hint"
+            />
+            <span>Low-latency maximised view</span>
+          </label>
+          <p id="kws-low-latency-hint" className="kwf-field__hint">
+            A camera shown full-size gets a second connection while you watch it, so its picture is about a quarter of a second
+            behind instead of half a second. Turn this off for cameras that accept only one or two clients; recording never
+            depends on it.
+          </p>
+        </div>
 
         <FormError message={errors.general} />
 

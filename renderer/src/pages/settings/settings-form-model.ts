@@ -1,5 +1,5 @@
 /**
- * The storage settings form: what it holds, how it is checked, and the patch
+ * The recording settings form: what it holds, how it is checked, and the patch
  * it sends. Pure, tested in tests/ui/forms.test.ts. Sizes are typed in GB
  * (SI units, like every size the UI shows: preload/format-bytes.ts) and sent as whole bytes.
  */
@@ -12,6 +12,8 @@ export interface SettingsFormValues {
   budgetGb: string;
   floorGb: string;
   segmentSeconds: string;
+  /** The maximised live view may open a second camera connection (Settings.lowLatencyLive). */
+  lowLatencyLive: boolean;
 }
 
 export type SettingsField = 'budgetGb' | 'floorGb' | 'segmentSeconds';
@@ -22,6 +24,7 @@ export function formValuesOf(s: Settings): SettingsFormValues {
     budgetGb: s.diskBudgetBytes === null ? '' : bytesToGbText(s.diskBudgetBytes),
     floorGb: bytesToGbText(s.freeSpaceFloorBytes),
     segmentSeconds: String(s.segmentSeconds),
+    lowLatencyLive: s.lowLatencyLive,
   };
 }
 
@@ -61,6 +64,7 @@ export function toPatch(current: Settings, v: SettingsFormValues): UpdateSetting
     const seconds = number(v.segmentSeconds)!;
     if (seconds !== current.segmentSeconds) patch.segmentSeconds = seconds;
   }
+  if (v.lowLatencyLive !== current.lowLatencyLive) patch.lowLatencyLive = v.lowLatencyLive;
   return Object.keys(patch).length ? patch : null;
 }
 
