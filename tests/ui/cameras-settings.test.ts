@@ -166,6 +166,17 @@ describe('Settings page', () => {
     await hasText(budgetStat, '5 GB');
     await visible(page.getByText('No footage has been deleted before its age limit'));
     await shot('settings-budget');
+
+    // The low-latency maximised view: on by default, off for cameras that take one or two clients.
+    const lowLatency = form.getByRole('switch', { name: 'Low-latency maximised view' });
+    expect(await lowLatency.isChecked()).toBe(true);
+    await lowLatency.uncheck();
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await visible(form.getByText('Saved'));
+    expect(app.engine.settings().lowLatencyLive).toBe(false);
+    await lowLatency.check();
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await waitFor(() => app.engine.settings().lowLatencyLive, { timeoutMs: 5000, what: 'low latency back on' });
   });
 
   it('says plainly when footage went before its age limit to stay within the budget', async () => {
