@@ -357,8 +357,8 @@ const RAW_SAMPLES: Record<RawRouteName, () => Record<string, string | number>> =
   live: () => ({ id: f.A, stream: 'main' }),
 };
 
-async function rawStatus(route: RawRoute, persona: PersonaName, params: Record<string, string | number>): Promise<number> {
-  const path = rawPath(route.name, params);
+async function rawStatus(route: RawRoute, persona: PersonaName, params: Record<string, string | number>, query = ''): Promise<number> {
+  const path = rawPath(route.name, params) + query;
   const headers = headersOf(persona, route.right);
   if (route.kind === 'get') {
     const res = await fetch(base() + path, { headers });
@@ -381,6 +381,14 @@ describe('the raw routes (media, pictures, downloads, live)', () => {
     if (route.kind === 'get') {
       const unknown = { ...RAW_SAMPLES[route.name](), id: route.name === 'thumbnail' ? '999999-0' : 999_999 };
       expect(await rawStatus(route, 'viewer with the right', unknown)).toBe(404);
+    }
+  }, 60_000);
+
+  it('live with latency=low (the maximised view, which may open an express connection) answers every caller as without it', async () => {
+    const live = rawRoutes.find((r) => r.name === 'live')!;
+    for (const persona of PERSONAS) {
+      const plain = await rawStatus(live, persona, RAW_SAMPLES.live());
+      expect({ persona, status: await rawStatus(live, persona, RAW_SAMPLES.live(), '?latency=low') }).toEqual({ persona, status: plain });
     }
   }, 60_000);
 });
