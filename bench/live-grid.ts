@@ -24,22 +24,35 @@
  * measures the grid again with a change injected (EXPERIMENT_CSS, no-rvfc);
  * KW_GRID_FLOOR_AB=instep,rows,scattered alternates the floor with its
  * videos' frame phases set on purpose (what frames falling in the same or in
- * different vsyncs cost the display compositor); KW_GRID_AB_ONLY=1 skips the
- * standard measurements.
+ * different vsyncs cost the display compositor); KW_GRID_AB=phase alternates
+ * the grid with its tiles' frames lined up (frame-phase.ts) and not
+ * (window.__kwFramePhase = false), KW_GRID_AB_ROUNDS rounds (default 6), each
+ * after KW_GRID_PHASE_SETTLE_S (default 20) s, and prints where each tile's
+ * frames are due against the others' (KW_GRID_PHASE_TRACE=1: every 4 s while
+ * settling); KW_GRID_AB=phase-plain the same, each round in a Chromium with
+ * no DevTools client (measureUndebugged); KW_GRID_AB_ONLY=1 skips the standard
+ * measurements.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, pressLayout, readTiles, startLiveRig, type ClipSpec, type LiveRig, type PageVideo } from '../tests/live/browser-fixture.ts';
 import { sleep, waitFor } from '../tests/helpers/wait.ts';
 import { makeTestFile } from '../tests/sim/signature.ts';
 import { FAST_RECORDER } from '../tests/helpers/engine.ts';
 import { cpuPercent, processTree, sampleTree } from './proc-stats.ts';
 import type { BenchRow } from './report.ts';
+import { circularDiff } from '../renderer/src/live/frame-phase.ts';
 
 const GROUP = 'live';
+/**
+ * How long the grid plays before it is measured (ms): its tiles line their
+ * frames up in the first ~10 s (frame-phase.ts), and a user watches a grid
+ * for minutes.
+ */
+const GRID_SETTLE_MS = 12_000;
 
 /** The grid's sub streams (bench/live.ts): 640x360, 15 fps, 500 kb/s, with grain. */
 export const SUB = { width: 640, height: 360, fps: 15, bitrate: '500k' };
@@ -67,6 +80,8 @@ export interface GridSample {
   playing: number;
   /** The machine's 1-minute load average at the end (other work on the 2 cores). */
   load: number;
+  /** Where the tiles' frames were due just after the measurement (frameSlots), when read. */
+  phase?: string;
 }
 
 /** Chromium's top process(es): children of this process with a profile folder on the command line. */
@@ -192,9 +207,10 @@ async function measureTree(
  * reconnects to read the frame counts. The rig's own page must be elsewhere
  * meanwhile.
  */
-export async function measureUndebugged(appUrl: string, seconds: number, viewport: { width: number; height: number }): Promise<GridSample> {
+export async function measureUndebugged(appUrl: string, seconds: number, viewport: { width: number; height: number }, initScript?: string): Promise<GridSample> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-grid-plain-'));
   const proc = spawn('/usr/bin/chromium', [...CHROMIUM_ARGS, '--headless', `--user-data-dir=${dir}`, '--remote-debugging-port=0', `--window-size=${viewport.width},${viewport.height}`, 'about:blank'], { stdio: 'ignore' });
+  let session: { browser: Browser; page: Page } | null = null;
   try {
     const port = await waitFor(
       () => {
@@ -213,19 +229,27 @@ export async function measureUndebugged(appUrl: string, seconds: number, viewpor
       if (!page) throw new Error('no page in the plain Chromium');
       return { browser, page };
     };
-    let session = await attach();
-    await openGrid(session.page, appUrl);
-    await sleep(3000);
-    const frames = () => frameCounts(session.page, '[data-testid=live-tile] video');
-    return await measureTree([proc.pid!], seconds, frames, {
+    let current = await attach();
+    session = current;
+    if (initScript) await current.page.addInitScript(initScript);
+    await openGrid(current.page, appUrl);
+    await sleep(GRID_SETTLE_MS);
+    const frames = () => frameCounts(current.page, '[data-testid=live-tile] video');
+    const sample = await measureTree([proc.pid!], seconds, frames, {
       before: async () => {
-        await session.browser.close(); // a connected browser: disconnects, the page goes on
+        session = null;
+        await current.browser.close(); // a connected browser: disconnects, the page goes on
       },
       after: async () => {
-        session = await attach();
+        current = await attach();
+        session = current;
       },
-    }).finally(() => session.browser.close().catch(() => undefined));
+    });
+    // Where the tiles' frames were due (lined up or not: frame-phase.ts), read after the measurement.
+    sample.phase = slotSummary(await frameSlots(current.page, SUB.fps));
+    return sample;
   } finally {
+    await session?.browser.close().catch(() => undefined);
     proc.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
     rmSync(dir, { recursive: true, force: true });
@@ -329,7 +353,7 @@ export async function benchGridParts(rig: LiveRig, seconds: number, viewport: { 
   const floorDir = mkdtempSync(join(tmpdir(), 'kw-grid-floor-'));
   try {
     await openGrid(page, rig.app.url);
-    await sleep(3000);
+    await sleep(GRID_SETTLE_MS);
     const grid = await measureChromium(page, seconds);
     const size = await tileSize(page);
     if (process.env.KW_GRID_PROFILE) await profileMainThread(rig, seconds);
@@ -386,7 +410,7 @@ export function gridRows(r: GridBench): BenchRow[] {
       unit: '% of a core',
       target: '≤ 50 %',
       pass: user.cpu <= 50,
-      note: `no DevTools client during the measurement (as a user's browser); software decode (--disable-gpu); by process: ${types(user)}; load ${user.load}`,
+      note: `no DevTools client during the measurement (as a user's browser); software decode (--disable-gpu); by process: ${types(user)}; load ${user.load}; frames due: ${user.phase ?? '?'}`,
     },
     { group: GROUP, name: '16-tile grid: frames dropped by Chromium', value: dropped, unit: '%', target: '≤ 1 %', pass: user.shown > 0 && dropped <= 1, note: `${user.dropped} of ${user.shown} frames, no DevTools client (rises when the machine is busy: software decode, shared cores)` },
     {
@@ -455,6 +479,48 @@ async function experiment(rig: LiveRig, name: string, seconds: number): Promise<
   return measureChromium(page, seconds);
 }
 
+/**
+ * Where each tile's frames are due, against the first tile's, in vsyncs
+ * (0: in step with it): the phase of its frame boundaries on the page's
+ * clock, performance.now() − currentTime + a frame's media time (from one
+ * requestVideoFrameCallback), 5 samples in separate tasks (frame-phase.ts).
+ * `spread`: the largest distance (vsyncs) of a tile from the tiles' mean.
+ */
+async function frameSlots(page: Page, fps: number): Promise<{ slots: number[]; spread: number; lagMs: number }> {
+  const raw = (await page.evaluate(`(async () => {
+    const vs = [...document.querySelectorAll('[data-testid=live-tile] video')];
+    const pts = await Promise.all(vs.map((v) => new Promise((res) => { v.requestVideoFrameCallback((_n, m) => res(m.mediaTime * 1000)); setTimeout(() => res(null), 2000); })));
+    const w = vs.map(() => []);
+    const lags = [];
+    for (let k = 0; k < 5; k++) {
+      await new Promise((r) => setTimeout(r, 37));
+      const now = performance.now();
+      vs.forEach((v, i) => {
+        w[i].push(now - v.currentTime * 1000 + (pts[i] ?? 0));
+        if (v.buffered.length) lags.push((v.buffered.end(v.buffered.length - 1) - v.currentTime) * 1000);
+      });
+    }
+    return { pts, w, lags };
+  })()`)) as { pts: (number | null)[]; w: number[][]; lags: number[] };
+  const frameMs = 1000 / fps;
+  const vsyncMs = 1000 / 60;
+  const phases = raw.w.map((s) => {
+    const d = s.map((x) => circularDiff(x, s[0], frameMs)).sort((a, b) => a - b);
+    return s[0] + d[Math.floor(d.length / 2)];
+  });
+  const rel = phases.map((p) => circularDiff(p, phases[0], frameMs) / vsyncMs);
+  const mean = rel.reduce((a, b) => a + b, 0) / rel.length;
+  const lags = [...raw.lags].sort((a, b) => a - b);
+  return { slots: rel.map((r) => Math.round(r * 10) / 10), spread: Math.round(10 * Math.max(...rel.map((r) => Math.abs(r - mean)))) / 10, lagMs: Math.round(lags[Math.floor(lags.length / 2)] ?? NaN) };
+}
+
+function slotSummary(s: { slots: number[]; spread: number; lagMs: number }): string {
+  const hist = new Map<number, number>();
+  for (const x of s.slots) hist.set(Math.round(x), (hist.get(Math.round(x)) ?? 0) + 1);
+  const top = Math.max(...hist.values());
+  return `${top}/${s.slots.length} tiles within half a vsync of one slot (${[...hist].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(' ')}), spread ±${s.spread} vsync [${s.slots.join(' ')}]; median lag behind the newest buffered frame ${s.lagMs} ms`;
+}
+
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
@@ -489,6 +555,43 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         await openGrid(rig.page, rig.app.url);
         await sleep(3000);
         samples.push([off ? 'B no-rvfc' : 'A rvfc', await measureChromium(rig.page, quick ? 8 : 12)]);
+      }
+    }
+    // KW_GRID_AB=phase: the grid with its tiles' frames lined up and not, alternated.
+    if (process.env.KW_GRID_AB === 'phase') {
+      const settleS = Number(process.env.KW_GRID_PHASE_SETTLE_S ?? 20);
+      const rounds = Number(process.env.KW_GRID_AB_ROUNDS ?? 6);
+      // openGrid loads the page again: the switch survives in localStorage.
+      await rig.context.addInitScript(`window.__kwFramePhase = localStorage.getItem('kw.exp.framePhase') !== 'off';`);
+      for (let i = 0; i < rounds; i++) {
+        const on = i % 2 === 0;
+        await rig.page.goto(`${rig.app.url}#/settings`);
+        await rig.page.evaluate(`localStorage.setItem('kw.exp.framePhase', '${on ? 'on' : 'off'}')`);
+        await openGrid(rig.page, rig.app.url);
+        if (process.env.KW_GRID_PHASE_TRACE) {
+          for (let t = 0; t < settleS; t += 4) {
+            process.stdout.write(`  ${on ? 'aligned' : 'as is'} +${t}s: ${slotSummary(await frameSlots(rig.page, SUB.fps))}\n`);
+            await sleep(4000);
+          }
+        } else await sleep(settleS * 1000);
+        const before = await frameSlots(rig.page, SUB.fps);
+        const sample = await measureChromium(rig.page, quick ? 8 : 12);
+        const after = await frameSlots(rig.page, SUB.fps);
+        if ((await rig.page.evaluate('window.__kwFramePhase')) !== on) throw new Error('the frame-phase switch did not reach the page');
+        const name = on ? 'A aligned' : 'B as is';
+        process.stdout.write(`${name} round ${i}: ${sample.cpu.toFixed(1)} %, ${JSON.stringify(sample.byType)}, ${sample.dropped} of ${sample.shown} dropped, load ${sample.load}; before: ${slotSummary(before)}; after: ${slotSummary(after)}\n`);
+        samples.push([name, sample]);
+      }
+      await rig.page.evaluate(`localStorage.removeItem('kw.exp.framePhase')`);
+    }
+    // KW_GRID_AB=phase-plain: the same alternation, each round in a Chromium with no DevTools client (measureUndebugged).
+    if (process.env.KW_GRID_AB === 'phase-plain') {
+      await rig.page.goto('about:blank');
+      for (let i = 0; i < Number(process.env.KW_GRID_AB_ROUNDS ?? 6); i++) {
+        const on = i % 2 === 0;
+        samples.push([on ? 'A aligned (plain)' : 'B as is (plain)', await measureUndebugged(rig.app.url, quick ? 8 : 12, viewport, `window.__kwFramePhase = ${on};`)]);
+        const s = samples[samples.length - 1][1];
+        process.stdout.write(`${samples[samples.length - 1][0]} round ${i}: ${s.cpu.toFixed(1)} %, ${JSON.stringify(s.byType)}, ${s.dropped} of ${s.shown} dropped, load ${s.load}; after: ${s.phase}\n`);
       }
     }
     // KW_GRID_AB=css-square,css-nooverlay: the grid with each of these styles added and without, alternated (experiments only).

@@ -13,7 +13,9 @@
  * - Reconnects by itself with a short backoff; stop() closes the socket but
  *   keeps the last frame (used for tiles out of view and hidden tabs).
  * - Costs the page little in a grid of many tiles (cadence.ts): no frame
- *   callback at every frame, one shared tick, no duration change per append.
+ *   callback at every frame, one shared tick, no duration change per append;
+ *   and lines its frames up with the other tiles' (frame-phase.ts), so the
+ *   display compositor redraws the changed tiles together.
  */
 import type { LiveInitMessage, LiveMessage } from '../../../preload/api.ts';
 import { LIVE_CLOSE } from '../../../preload/contract/live-route.ts';
@@ -21,6 +23,7 @@ import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgePo
 import { takeBatch } from './append-batch.ts';
 import { followEveryFrame, FRAME_BURST, FRAME_BURST_EVERY_MS } from './cadence.ts';
 import { SharedTicker } from './shared-ticker.ts';
+import { alignedPolicy, chooseNudge, medianLateness, phaseOf, PHASE_SAMPLES, PhaseTargets, slotMiddle, troughBand, wallPhase } from './frame-phase.ts';
 import type { PlayerState } from './player-state.ts';
 
 export type { PlayerState };
@@ -57,6 +60,18 @@ const TICK_MS = 200;
 const ticker = new SharedTicker(TICK_MS);
 /** Players running on this page: their number sets how closely each follows its frames (cadence.ts). */
 const running = new Set<LivePlayer>();
+/** The frame phase the grid's tiles line up on (frame-phase.ts). */
+const phaseTargets = new PhaseTargets();
+/** A rate change reaches the media clock a little later: phase samples wait this long (ms) after a nudge. */
+const SETTLE_AFTER_NUDGE_MS = 300;
+
+/**
+ * Experiment switch (bench/live-grid.ts KW_GRID_AB=phase): `window.__kwFramePhase = false`
+ * plays the grid without lining up frames. Harmless in the product: nothing sets it.
+ */
+function framePhaseOn(): boolean {
+  return (globalThis as { __kwFramePhase?: boolean }).__kwFramePhase !== false;
+}
 
 export class LivePlayer {
   private ws: WebSocket | null = null;
@@ -91,6 +106,14 @@ export class LivePlayer {
   /** Frame callbacks still wanted in the current burst (when not following every frame). */
   private burstLeft = 0;
   private lastBurstAt = -Infinity;
+  /** A presented frame's media time and the vsync it was shown for (ms), from a frame callback: frame-phase.ts. */
+  private framePtsMs: number | null = null;
+  private vsyncAtMs = 0;
+  /** This run's frame phase, sampled at each tick (frame-phase.ts). */
+  private phaseSamples: number[] = [];
+  /** Ends the phase nudge in progress (playbackRate ≠ 1 meanwhile). */
+  private nudgeTimer: ReturnType<typeof setTimeout> | null = null;
+  private nudgeEndedAt = -Infinity;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -130,6 +153,11 @@ export class LivePlayer {
     if (!this.active) return;
     this.active = false;
     running.delete(this);
+    if (!running.size) phaseTargets.clear();
+    if (this.nudgeTimer !== null) {
+      this.endNudge();
+      this.video.playbackRate = 1;
+    }
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.untick?.();
@@ -252,6 +280,8 @@ export class LivePlayer {
   private useInit(description: LiveInitMessage, init: ArrayBuffer): void {
     this.haveInit = true;
     this.landed = false;
+    this.framePtsMs = null; // a new run's timestamps
+    this.phaseSamples = [];
     this.trough.reset();
     this.frames.reset();
     this.ops = [];
@@ -392,7 +422,12 @@ export class LivePlayer {
       const ranges = rangesOf(sb.buffered);
       const trough = this.sampleLag(ranges);
       const frameS = this.frames.seconds;
-      const decision = decideEdge(ranges, this.video.currentTime, this.video.playbackRate, trough ?? Infinity, frameS, this.policy);
+      const nudging = this.nudgeTimer !== null;
+      // While nudged, the controller sees the rate it chose (1), not the nudge's.
+      const currentRate = nudging ? 1 : this.video.playbackRate;
+      const decision = decideEdge(ranges, this.video.currentTime, currentRate, trough ?? Infinity, frameS, this.edgePolicy(frameS));
+      // The controller comes first: a jump or a catch-up ends the nudge (the phase is measured again after).
+      if (nudging && (decision.seekTo !== null || decision.playbackRate !== 1)) this.endNudge();
       if (!this.landed && this.firstFrameDone && ranges.length && this.ops.length === 0 && decision.seekTo === null) {
         // Joining: the server sent the GOP since the latest keyframe. Its keyframe is on
         // screen now (a picture at once); move to the GOP's end, the live edge.
@@ -407,7 +442,7 @@ export class LivePlayer {
         this.trough.reset();
         this.frames.reset();
       }
-      if (this.video.playbackRate !== decision.playbackRate) this.video.playbackRate = decision.playbackRate;
+      if (this.nudgeTimer === null && this.video.playbackRate !== decision.playbackRate) this.video.playbackRate = decision.playbackRate;
       if (decision.trimBefore !== null && decision.trimBefore > 0 && !this.ops.some((o) => o.kind !== 'append')) {
         this.enqueue({ kind: 'remove', start: 0, end: decision.trimBefore });
       }
@@ -428,6 +463,7 @@ export class LivePlayer {
       this.frames.reset();
       this.watchFrames();
     }
+    this.samplePhase(now);
     if (this.state === 'live' && now - this.lastFrameAt > STALL_MS) this.setState('stalled');
     if ((this.state === 'live' || this.state === 'stalled') && now - this.lastDataAt < 1000 && now - this.lastFrameAt > STUCK_MS) {
       this.lastFrameAt = now; // one re-sync per stuck period
@@ -449,9 +485,66 @@ export class LivePlayer {
       this.frames.add(meta.mediaTime);
       this.onFrame();
       if (this.burstLeft > 0) this.burstLeft -= 1;
+      this.framePtsMs = meta.mediaTime * 1000;
+      this.vsyncAtMs = meta.expectedDisplayTime;
       if (this.everyFrame() || !this.firstFrameDone || !this.landed || this.burstLeft > 0) this.frameHandle = this.video.requestVideoFrameCallback(loop);
     };
     this.frameHandle = this.video.requestVideoFrameCallback(loop);
+  }
+
+  /** The edge policy: in a grid lining its frames up, with a dead band one frame wider (frame-phase.ts). */
+  private edgePolicy(frameS: number): EdgePolicy {
+    return this.aligning() ? alignedPolicy(this.policy, frameS) : this.policy;
+  }
+
+  private aligning(): boolean {
+    return framePhaseOn() && !this.everyFrame() && hasFrameCallbacks(this.video);
+  }
+
+  /**
+   * In a grid, samples the phase of this tile's frames and, every few ticks,
+   * nudges the play head so that they are due together with the other tiles'
+   * (frame-phase.ts). Only while the live-edge controller is content (normal
+   * speed, no jump), with a shift that keeps the lag's trough in its band.
+   */
+  private samplePhase(now: number): void {
+    const sb = this.sourceBuffer;
+    const video = this.video;
+    const steady =
+      this.aligning() && this.landed && this.framePtsMs !== null && this.nudgeTimer === null && now - this.nudgeEndedAt > SETTLE_AFTER_NUDGE_MS && !video.paused && video.playbackRate === 1 && video.readyState >= 3;
+    if (!steady || !sb || sb.updating || this.mediaSource?.readyState !== 'open') {
+      this.phaseSamples = [];
+      return;
+    }
+    const frameS = this.frames.seconds;
+    const frameMs = frameS * 1000;
+    this.phaseSamples.push(wallPhase(now, video.currentTime, this.framePtsMs!, frameMs));
+    if (this.phaseSamples.length < PHASE_SAMPLES) return;
+    const samples = this.phaseSamples;
+    this.phaseSamples = [];
+    const first = medianLateness(samples, samples[0], frameMs);
+    if (first === null) return;
+    const target = phaseTargets.targetFor(frameMs, phaseOf(slotMiddle(samples[0] + first, this.vsyncAtMs), frameMs));
+    const late = medianLateness(samples, target, frameMs);
+    const ranges = rangesOf(sb.buffered);
+    const trough = this.sampleLag(ranges);
+    if (late === null || trough === null) return;
+    const decision = decideEdge(ranges, video.currentTime, 1, trough, frameS, this.edgePolicy(frameS));
+    if (decision.seekTo !== null || decision.playbackRate !== 1) return;
+    const nudge = chooseNudge(late, trough, frameMs, troughBand(this.policy, frameS));
+    if (!nudge) return;
+    video.playbackRate = nudge.playbackRate;
+    this.nudgeTimer = setTimeout(() => {
+      this.endNudge();
+      if (this.active) video.playbackRate = 1;
+    }, nudge.durationMs);
+  }
+
+  private endNudge(): void {
+    if (this.nudgeTimer === null) return;
+    clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = null;
+    this.nudgeEndedAt = performance.now();
   }
 
   /** Records the current lag (newest buffered frame - play head); returns the recent trough. */
