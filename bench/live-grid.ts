@@ -48,11 +48,14 @@ import { circularDiff } from '../renderer/src/live/frame-phase.ts';
 
 const GROUP = 'live';
 /**
- * How long the grid plays before it is measured (ms): its tiles line their
- * frames up in the first ~10 s (frame-phase.ts), and a user watches a grid
- * for minutes.
+ * How long the grid plays before it is measured (ms): the steady state a
+ * user watching a grid for minutes pays. Its tiles line their frames up
+ * (frame-phase.ts) in 8–12 s on a quiet machine; with the whole live bench's
+ * cameras and load 4–6 they had not after 12 s, and had after 30 s. Each
+ * measurement reports where the tiles' frames were due, so a run says
+ * whether they had. KW_GRID_SETTLE_S overrides it (experiments).
  */
-const GRID_SETTLE_MS = 12_000;
+const GRID_SETTLE_MS = Number(process.env.KW_GRID_SETTLE_S ?? 30) * 1000;
 
 /** The grid's sub streams (bench/live.ts): 640x360, 15 fps, 500 kb/s, with grain. */
 export const SUB = { width: 640, height: 360, fps: 15, bitrate: '500k' };
