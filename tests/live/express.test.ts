@@ -56,6 +56,15 @@ function watch(hub: LiveHub, kind: 'main' | 'sub', lowLatency: boolean, cameraId
   return { viewer, sub: sub! };
 }
 
+/** A low-latency viewer of camera 1's main stream whose feed has switched to the express connection (init EXP, keyframe e1). */
+function switched(hub: LiveHub, express: FakeExpress) {
+  const { viewer } = watch(hub, 'main', true);
+  const sink = express.sink('1/main');
+  sink.onInit(1, 'main', Buffer.from('EXP'), initInfo());
+  sink.onFragment(1, 'main', fragment('e1', true));
+  return { viewer, sink };
+}
+
 describe('express connection', () => {
   it('opens for a low-latency viewer of a recorded stream and switches the feed at its first keyframe', () => {
     const { hub, express } = setup();
@@ -115,10 +124,7 @@ describe('express connection', () => {
 
   it('switches back to the recorded stream when the express connection ends, and again forward when it returns', () => {
     const { hub, express } = setup();
-    const { viewer } = watch(hub, 'main', true);
-    const sink = express.sink('1/main');
-    sink.onInit(1, 'main', Buffer.from('EXP'), initInfo());
-    sink.onFragment(1, 'main', fragment('e1', true));
+    const { viewer, sink } = switched(hub, express);
     sink.onEnd(1, 'main'); // the connection broke
     hub.onFragment(1, 'main', fragment('r5', false)); // mid-GOP: the viewer waits for the next keyframe
     hub.onFragment(1, 'main', fragment('r6', true));
@@ -131,10 +137,7 @@ describe('express connection', () => {
 
   it('keeps the feed running while only the express connection does, and ends it when both are gone', () => {
     const { hub, express } = setup();
-    const { viewer } = watch(hub, 'main', true);
-    const sink = express.sink('1/main');
-    sink.onInit(1, 'main', Buffer.from('EXP'), initInfo());
-    sink.onFragment(1, 'main', fragment('e1', true));
+    const { viewer, sink } = switched(hub, express);
     hub.onEnd(1, 'main'); // the recorder reconnects: the express connection carries on
     sink.onFragment(1, 'main', fragment('e2', false));
     sink.onEnd(1, 'main');
@@ -171,10 +174,7 @@ describe('express connection', () => {
 
   it('dies with its camera: closed at once, and nothing it sends afterwards reaches anyone', () => {
     const { hub, express, catalog } = setup();
-    const { viewer } = watch(hub, 'main', true);
-    const sink = express.sink('1/main');
-    sink.onInit(1, 'main', Buffer.from('EXP'), initInfo());
-    sink.onFragment(1, 'main', fragment('e1', true));
+    const { viewer, sink } = switched(hub, express);
     catalog.cameras.delete(1);
     hub.cameraChanged(1);
     expect(express.calls).toEqual(['start 1/main', 'stop 1/main']);

@@ -19,7 +19,7 @@
  */
 import type { LiveInitMessage, LiveMessage } from '../../../preload/api.ts';
 import { LIVE_CLOSE } from '../../../preload/contract/live-route.ts';
-import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgePolicy } from './live-edge.ts';
+import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgeDecision, type EdgePolicy } from './live-edge.ts';
 import { takeBatch } from './append-batch.ts';
 import { followEveryFrame, FRAME_BURST, FRAME_BURST_EVERY_MS } from './cadence.ts';
 import { SharedTicker } from './shared-ticker.ts';
@@ -43,6 +43,12 @@ export interface PlayerOptions {
 }
 
 type Op = { kind: 'append'; data: ArrayBuffer } | { kind: 'remove'; start: number; end: number } | { kind: 'removeAll' };
+
+/** One tick's live-edge step: the lag's recent trough and what the controller decided. */
+interface EdgeStep {
+  trough: number | null;
+  decision: EdgeDecision;
+}
 
 /** Queued media beyond this means the page cannot keep up (e.g. a throttled tab): re-sync instead. */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
@@ -418,6 +424,8 @@ export class LivePlayer {
     if (!this.active) return;
     const now = performance.now();
     const sb = this.sourceBuffer;
+    /** This tick's live-edge step, when it ran: the phase sampling below reuses it. */
+    let edge: EdgeStep | null = null;
     if (sb && !sb.updating && this.mediaSource?.readyState === 'open') {
       const ranges = rangesOf(sb.buffered);
       const trough = this.sampleLag(ranges);
@@ -447,6 +455,7 @@ export class LivePlayer {
         this.enqueue({ kind: 'remove', start: 0, end: decision.trimBefore });
       }
       if (this.video.paused && sb.buffered.length) this.video.play().catch(() => undefined);
+      edge = { trough, decision };
     }
     // Without a callback at every frame (a grid of many tiles, or a browser without
     // requestVideoFrameCallback), progress of currentTime stands in for frames.
@@ -463,7 +472,7 @@ export class LivePlayer {
       this.frames.reset();
       this.watchFrames();
     }
-    this.samplePhase(now);
+    this.samplePhase(now, edge);
     if (this.state === 'live' && now - this.lastFrameAt > STALL_MS) this.setState('stalled');
     if ((this.state === 'live' || this.state === 'stalled') && now - this.lastDataAt < 1000 && now - this.lastFrameAt > STUCK_MS) {
       this.lastFrameAt = now; // one re-sync per stuck period
@@ -507,12 +516,11 @@ export class LivePlayer {
    * (frame-phase.ts). Only while the live-edge controller is content (normal
    * speed, no jump), with a shift that keeps the lag's trough in its band.
    */
-  private samplePhase(now: number): void {
-    const sb = this.sourceBuffer;
+  private samplePhase(now: number, edge: EdgeStep | null): void {
     const video = this.video;
     const steady =
       this.aligning() && this.landed && this.framePtsMs !== null && this.nudgeTimer === null && now - this.nudgeEndedAt > SETTLE_AFTER_NUDGE_MS && !video.paused && video.playbackRate === 1 && video.readyState >= 3;
-    if (!steady || !sb || sb.updating || this.mediaSource?.readyState !== 'open') {
+    if (!steady || !edge) {
       this.phaseSamples = [];
       return;
     }
@@ -526,10 +534,9 @@ export class LivePlayer {
     if (first === null) return;
     const target = phaseTargets.targetFor(frameMs, phaseOf(slotMiddle(samples[0] + first, this.vsyncAtMs), frameMs));
     const late = medianLateness(samples, target, frameMs);
-    const ranges = rangesOf(sb.buffered);
-    const trough = this.sampleLag(ranges);
+    // The live-edge step of this tick ran at normal speed (no nudge, rate 1): its verdict stands.
+    const { trough, decision } = edge;
     if (late === null || trough === null) return;
-    const decision = decideEdge(ranges, video.currentTime, 1, trough, frameS, this.edgePolicy(frameS));
     if (decision.seekTo !== null || decision.playbackRate !== 1) return;
     const nudge = chooseNudge(late, trough, frameMs, troughBand(this.policy, frameS));
     if (!nudge) return;
