@@ -100,13 +100,15 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
 
     // ---- time to first frame, warm stream: a grid tile (sub stream) and the maximised view (main stream)
     await pressLayout(page, '1');
+    // KW_BENCH_LIVE_TRACE=1: where the opens' time went (OpenTrace below).
+    const trace = process.env.KW_BENCH_LIVE_TRACE ? new OpenTrace(page, rig.app.http.server) : null;
     if (part('warm')) {
       const opens = quick ? 5 : 12;
-      const tileTtff = await timeToFirstFrame(page, opens, async () => {
+      const tileTtff = await timeToFirstFrame(page, opens, trace, 'warm tile', async () => {
         await page.evaluate((id) => localStorage.setItem('kw.live.order', JSON.stringify([id])), warmCamera);
         await page.evaluate(() => (location.hash = '#/live'));
       });
-      const mainTtff = await timeToFirstFrame(page, opens, () => page.evaluate((id) => (location.hash = `#/live/${id}`), warmCamera));
+      const mainTtff = await timeToFirstFrame(page, opens, trace, 'warm maximised', () => page.evaluate((id) => (location.hash = `#/live/${id}`), warmCamera));
       for (const [what, xs] of [['grid tile, sub stream', tileTtff], ['maximised, main stream', mainTtff]] as const) {
         const m = median(xs);
         rows.push({ group: GROUP, name: `time to first frame, warm stream (${what})`, value: m, unit: 'ms', target: '≤ 100 ms', pass: m <= 100, note: `route opened → frame on screen; median of ${xs.length}, max ${Math.max(...xs)} ms` });
@@ -114,7 +116,8 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     }
 
     // ---- time to first real frame, H.265-only camera (on-demand transcode), cold and warm
-    if (part('hevc')) rows.push(...(await hevcFirstFrames(rig, hevcCamera, Number(process.env.KW_BENCH_LIVE_OPENS) || (quick ? 3 : 6))));
+    if (part('hevc')) rows.push(...(await hevcFirstFrames(rig, hevcCamera, Number(process.env.KW_BENCH_LIVE_OPENS) || (quick ? 3 : 6), trace)));
+    trace?.print();
 
     // ---- live latency, capture → display
     const latencyRuns: [string, () => Promise<unknown>][] = [
@@ -193,33 +196,32 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
  * starts the transcode) and warm (it still runs), `opens` of each.
  * KW_BENCH_LIVE_TRACE=1 also prints where a cold open's time went.
  */
-async function hevcFirstFrames(rig: Awaited<ReturnType<typeof startLiveRig>>, hevcCamera: number, opens: number): Promise<BenchRow[]> {
+async function hevcFirstFrames(rig: Awaited<ReturnType<typeof startLiveRig>>, hevcCamera: number, opens: number, trace: OpenTrace | null): Promise<BenchRow[]> {
   const { page } = rig;
   const cold: { ms: number; wrong: number }[] = [];
   const idle: { ms: number; wrong: number }[] = [];
   const warm: { ms: number; wrong: number }[] = [];
-  const trace = process.env.KW_BENCH_LIVE_TRACE ? new OpenTrace(page, rig.app.http.server) : null;
   for (let i = 0; i < opens; i++) {
+    await setAbSwitch(page, i);
     await page.evaluate(() => (location.hash = '#/settings'));
     await waitFor(() => !rig.app.live.stats().transcodes[`${hevcCamera}/main`], { timeoutMs: 20_000, what: 'the transcode to stop' });
     await sleep(300); // the spare was taken by the last transcode: its replacement starts 1 s later
     await trace?.begin();
     cold.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
-    await trace?.end('cold');
+    await trace?.end(abKind('cold', i), cold[cold.length - 1].ms);
     await page.evaluate(() => (location.hash = '#/settings'));
     await sleep(600);
     await trace?.begin();
     warm.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
-    await trace?.end('warm');
+    await trace?.end(abKind('warm', i), warm[warm.length - 1].ms);
     // Cold after the stream was not read for a while: the recorder's live tap starts again at the segment's latest keyframe.
     await page.evaluate(() => (location.hash = '#/settings'));
     await waitFor(() => !rig.app.live.stats().transcodes[`${hevcCamera}/main`], { timeoutMs: 20_000, what: 'the transcode to stop' });
     await sleep(2500); // longer than the hub keeps a GOP (2 s)
     await trace?.begin();
     idle.push(await timeToFirstRealFrame(page, hevcCamera, PALETTE[HEVC_COLOUR].rgb));
-    await trace?.end('cold, unread 2.5 s');
+    await trace?.end(abKind('cold, unread 2.5 s', i), idle[idle.length - 1].ms);
   }
-  trace?.print();
   const rows: BenchRow[] = [];
   for (const [what, results] of [['warm: transcode running', warm], ['cold: the open starts the transcode', cold], ['cold, the stream not read for 2.5 s', idle]] as const) {
     const xs = results.map((o) => o.ms);
@@ -255,7 +257,8 @@ class OpenTrace {
     await this.page.evaluate(PAGE_TRACE);
   }
 
-  async end(kind: string): Promise<void> {
+  /** `resultMs`: the bench's own figure for this open (time to first frame), reported beside the steps. */
+  async end(kind: string, resultMs?: number): Promise<void> {
     const page = (await this.page.evaluate('window.__kwT.splice(0)')) as [string, number][];
     const seen = (await this.page.evaluate('window.__kwRealFrameSeen')) as { firstAt: number; realAt: number } | null;
     const origin = (await this.page.evaluate('performance.timeOrigin')) as number;
@@ -265,6 +268,7 @@ class OpenTrace {
     if (t0 === undefined) return;
     const firsts: Record<string, number> = {};
     for (const [e, t] of events) if (!(e in firsts)) firsts[e] = Math.round((t - t0) * 10) / 10;
+    if (resultMs !== undefined) firsts['= result'] = resultMs;
     (this.opens[kind] ??= []).push(firsts);
   }
 
@@ -282,6 +286,7 @@ class OpenTrace {
 const PAGE_TRACE = `(() => {
   window.__kwT = [];
   window.__kwK = 0;
+  window.__kwRealFrameSeen = null;
   if (window.__kwTraced) return;
   window.__kwTraced = true;
   const log = (e) => window.__kwT.push([e, performance.timeOrigin + performance.now()]);
@@ -297,26 +302,49 @@ const PAGE_TRACE = `(() => {
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
   const add = MediaSource.prototype.addSourceBuffer;
   MediaSource.prototype.addSourceBuffer = function (...a) { log('ms.sourceopen'); const sb = add.apply(this, a); let n = 0; sb.addEventListener('updateend', () => log('sb.updateend.' + (n++ < 3 ? n : 'n'))); return sb; };
+  // Media events do not bubble, but a capture listener on the document sees them.
+  for (const e of ['loadedmetadata', 'loadeddata', 'seeking', 'seeked', 'playing']) document.addEventListener(e, () => log('video.' + e), true);
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...a) { log('video.play()'); return play.apply(this, a); };
   const append = SourceBuffer.prototype.appendBuffer;
   SourceBuffer.prototype.appendBuffer = function (...a) { const k = ++window.__kwK; log('sb.append.' + (k <= 3 ? k : 'n')); return append.apply(this, a); };
 })()`;
 
+/**
+ * KW_BENCH_LIVE_AB=<name> (experiments only): every other open runs with the
+ * page's `window[name] = false` (a player's experiment switch), the others
+ * without it; the trace (KW_BENCH_LIVE_TRACE=1) reports the two apart, and
+ * the rows say which opens were which.
+ */
+const AB_SWITCH = process.env.KW_BENCH_LIVE_AB ?? null;
+
+async function setAbSwitch(page: Page, open: number): Promise<void> {
+  if (AB_SWITCH) await page.evaluate(([name, off]) => ((globalThis as Record<string, unknown>)[name as string] = off ? false : undefined), [AB_SWITCH, open % 2 === 1] as const);
+}
+
+function abKind(kind: string, open: number): string {
+  return AB_SWITCH && open % 2 === 1 ? `${kind}, ${AB_SWITCH} off` : kind;
+}
+
 /** Opens a live view `times` times (from the Settings page, so every open starts a new player) and returns each time to first frame. */
-async function timeToFirstFrame(page: Page, times: number, open: () => Promise<unknown>): Promise<number[]> {
+async function timeToFirstFrame(page: Page, times: number, trace: OpenTrace | null, kind: string, open: () => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < times; i++) {
     await page.evaluate(() => (location.hash = '#/settings'));
     await sleep(600);
+    await setAbSwitch(page, i);
+    await trace?.begin();
     await open();
-    out.push(
+    const ms =
       await waitFor(
         async () => {
           const [t] = await readTiles(page);
           return t?.firstFrameMs ?? null;
         },
         { timeoutMs: 10_000, what: 'a first frame', intervalMs: 50 },
-      ),
-    );
+      );
+    out.push(ms);
+    await trace?.end(abKind(kind, i), ms);
   }
   return out;
 }

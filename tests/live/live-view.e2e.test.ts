@@ -82,6 +82,26 @@ async function expectOwnColours(when: string): Promise<void> {
   }
 }
 
+/**
+ * Runs in the page: counts media seeks until the maximised view's video
+ * shows its first frame, then sets window.__kwSeeksBeforeFirstFrame.
+ */
+const SEEKS_BEFORE_FIRST_FRAME = `(() => {
+  window.__kwSeeksBeforeFirstFrame = null;
+  let seeks = 0;
+  const count = () => { seeks += 1; };
+  document.addEventListener('seeking', count, true);
+  const find = () => {
+    const video = document.querySelector('[data-testid=live-maximised] video');
+    if (!video) return requestAnimationFrame(find);
+    video.requestVideoFrameCallback(() => {
+      window.__kwSeeksBeforeFirstFrame = { seeks };
+      document.removeEventListener('seeking', count, true);
+    });
+  };
+  find();
+})()`;
+
 describe('live view in Chromium', () => {
   it('shows moving video in all four tiles of a 2×2 grid', async () => {
     await pressLayout(rig.page, '2');
@@ -95,6 +115,7 @@ describe('live view in Chromium', () => {
 
   it('switches to the main stream when a tile is maximised, and Esc restores the grid on sub streams', async () => {
     const id = rig.cameraIds[1];
+    await rig.page.evaluate(SEEKS_BEFORE_FIRST_FRAME);
     await rig.page.dblclick(tile(id));
     await rig.page.waitForSelector('[data-testid=live-maximised]');
     const [max] = await waitFor(
@@ -105,6 +126,9 @@ describe('live view in Chromium', () => {
       { timeoutMs: 20_000, what: 'the maximised tile live' },
     );
     expect(max).toMatchObject({ id, stream: 'main', videoWidth: 640 });
+    // The stream's first frame was placed at the play head (media-time.ts), not sought to: a seek first would cost the picture a pipeline flush.
+    const first = await waitFor(async () => (await rig.page.evaluate('window.__kwSeeksBeforeFirstFrame')) as { seeks: number } | null, { timeoutMs: 5000, what: 'the first frame counted' });
+    expect(first.seeks).toBe(0);
     expect(rig.page.url()).toContain(`#/live/${id}`);
     await expectMoving([id], 1);
     await rig.page.screenshot({ path: join(ARTIFACTS, 'live-maximised.png') });

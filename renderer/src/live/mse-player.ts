@@ -21,6 +21,7 @@ import type { LiveInitMessage, LiveMessage } from '../../../preload/api.ts';
 import { LIVE_CLOSE } from '../../../preload/contract/live-route.ts';
 import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgeDecision, type EdgePolicy } from './live-edge.ts';
 import { takeBatch } from './append-batch.ts';
+import { fragmentStart, trackTimescales } from './media-time.ts';
 import { followEveryFrame, FRAME_BURST, FRAME_BURST_EVERY_MS } from './cadence.ts';
 import { SharedTicker } from './shared-ticker.ts';
 import { alignedPolicy, chooseNudge, medianLateness, phaseOf, PHASE_SAMPLES, PhaseTargets, slotMiddle, troughBand, wallPhase } from './frame-phase.ts';
@@ -42,7 +43,12 @@ export interface PlayerOptions {
   policy?: EdgePolicy;
 }
 
-type Op = { kind: 'append'; data: ArrayBuffer } | { kind: 'remove'; start: number; end: number } | { kind: 'removeAll' };
+type Op =
+  | { kind: 'append'; data: ArrayBuffer }
+  | { kind: 'remove'; start: number; end: number }
+  | { kind: 'removeAll' }
+  /** Place the run's media so that its first frame (at `mediaStart`, seconds) is at the play head. */
+  | { kind: 'place'; mediaStart: number };
 
 /** One tick's live-edge step: the lag's recent trough and what the controller decided. */
 interface EdgeStep {
@@ -68,6 +74,15 @@ const ticker = new SharedTicker(TICK_MS);
 const running = new Set<LivePlayer>();
 /** The frame phase the grid's tiles line up on (frame-phase.ts). */
 const phaseTargets = new PhaseTargets();
+/**
+ * Experiment switch (bench/live.ts KW_BENCH_LIVE_AB=__kwPlaceRun):
+ * `window.__kwPlaceRun = false` seeks to each run's first frame instead of
+ * placing it at the play head. Harmless in the product: nothing sets it.
+ */
+function placeRunOn(): boolean {
+  return (globalThis as { __kwPlaceRun?: boolean }).__kwPlaceRun !== false;
+}
+
 /** A rate change reaches the media clock a little later: phase samples wait this long (ms) after a nudge. */
 const SETTLE_AFTER_NUDGE_MS = 300;
 
@@ -90,6 +105,9 @@ export class LivePlayer {
   /** The next binary message is an init segment, described by this. */
   private pendingInit: LiveInitMessage | null = null;
   private haveInit = false;
+  /** This run's track timescales (from its init), and whether its first media fragment is still to be placed. */
+  private timescales = new Map<number, number>();
+  private placeRun = false;
   private active = false;
   private state: PlayerState = 'idle';
   private attempt = 0;
@@ -192,6 +210,7 @@ export class LivePlayer {
     this.pendingInit = null;
     this.haveInit = false;
     this.watchFrames(); // the first frame of this connection is timed by a frame callback
+    this.prepareMedia();
     const ws = new WebSocket(this.options.url);
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (ev) => {
@@ -258,6 +277,11 @@ export class LivePlayer {
       return;
     }
     if (!this.haveInit) return; // media of a run whose init we could not use
+    if (this.placeRun) {
+      this.placeRun = false;
+      const mediaStart = placeRunOn() ? fragmentStart(data, this.timescales) : null;
+      if (mediaStart !== null) this.ops.push({ kind: 'place', mediaStart });
+    }
     if (this.queuedBytes + data.byteLength > MAX_QUEUED_BYTES || this.ops.length >= MAX_QUEUED_OPS) {
       this.resync();
       return;
@@ -285,6 +309,8 @@ export class LivePlayer {
 
   private useInit(description: LiveInitMessage, init: ArrayBuffer): void {
     this.haveInit = true;
+    this.timescales = trackTimescales(init);
+    this.placeRun = true;
     this.landed = false;
     this.framePtsMs = null; // a new run's timestamps
     this.phaseSamples = [];
@@ -292,7 +318,12 @@ export class LivePlayer {
     this.frames.reset();
     this.ops = [];
     this.queuedBytes = 0;
-    if (!this.mediaSource || this.mime !== description.mimeType || this.mediaSource.readyState === 'closed') {
+    const mediaSource = this.mediaSource;
+    if (mediaSource && mediaSource.readyState !== 'closed' && this.mime === null) {
+      // Prepared at connect (prepareMedia): the codec is known now.
+      this.mime = description.mimeType;
+      this.addSourceBuffer();
+    } else if (!mediaSource || this.mime !== description.mimeType || mediaSource.readyState === 'closed') {
       this.attachMedia(description.mimeType);
     } else {
       this.ops.push({ kind: 'removeAll' });
@@ -300,7 +331,19 @@ export class LivePlayer {
     this.enqueue({ kind: 'append', data: init });
   }
 
-  private attachMedia(mime: string): void {
+  /**
+   * Attaches a MediaSource before the stream's codec is known. The media
+   * element takes 15–140 ms to open one (measured: its load runs on the
+   * page's busy main thread); started at connect, that overlaps the
+   * socket's handshake and the server's reply instead of following the init.
+   */
+  private prepareMedia(): void {
+    if (this.mediaSource && this.mediaSource.readyState !== 'closed') return;
+    this.attachMedia(null);
+  }
+
+  /** A new MediaSource on the video; its SourceBuffer is added once it is open and `mime` is known. */
+  private attachMedia(mime: string | null): void {
     this.detachMedia();
     const mediaSource = new MediaSource();
     this.mediaSource = mediaSource;
@@ -309,25 +352,30 @@ export class LivePlayer {
     mediaSource.addEventListener(
       'sourceopen',
       () => {
-        if (this.mediaSource !== mediaSource) return;
-        try {
-          const sb = mediaSource.addSourceBuffer(mime);
-          sb.mode = 'segments';
-          // A live stream has no end. With a finite duration every append that goes past
-          // it runs the duration change (a 'durationchange' event and the media element's
-          // update) on the main thread: 120 a second in a 16-tile grid.
-          setInfinite(mediaSource);
-          sb.addEventListener('updateend', () => this.afterUpdate());
-          sb.addEventListener('error', () => this.resync());
-          this.sourceBuffer = sb;
-          this.pump();
-        } catch {
-          this.setState('unsupported');
-        }
+        if (this.mediaSource === mediaSource) this.addSourceBuffer();
       },
       { once: true },
     );
     this.video.src = this.objectUrl;
+  }
+
+  private addSourceBuffer(): void {
+    const mediaSource = this.mediaSource;
+    if (!mediaSource || mediaSource.readyState !== 'open' || this.sourceBuffer || !this.mime) return;
+    try {
+      const sb = mediaSource.addSourceBuffer(this.mime);
+      sb.mode = 'segments';
+      // A live stream has no end. With a finite duration every append that goes past
+      // it runs the duration change (a 'durationchange' event and the media element's
+      // update) on the main thread: 120 a second in a 16-tile grid.
+      setInfinite(mediaSource);
+      sb.addEventListener('updateend', () => this.afterUpdate());
+      sb.addEventListener('error', () => this.resync());
+      this.sourceBuffer = sb;
+      this.pump();
+    } catch {
+      this.setState('unsupported');
+    }
   }
 
   private detachMedia(): void {
@@ -364,6 +412,10 @@ export class LivePlayer {
           this.queuedBytes -= op.data.byteLength;
           sb.appendBuffer(op.data);
           return;
+        }
+        if (op.kind === 'place') {
+          this.placeRunAtPlayHead(sb, op.mediaStart);
+          continue;
         }
         const ranges = rangesOf(sb.buffered);
         if (!ranges.length) continue;
@@ -411,6 +463,21 @@ export class LivePlayer {
     const { data, taken } = takeBatch(chunks, MAX_APPEND_BYTES);
     this.ops.splice(0, taken - 1);
     return data;
+  }
+
+  /**
+   * The run's media goes where the play head is, so its first frame plays
+   * without a seek (media-time.ts). If the buffer still holds media, or the
+   * offset cannot be set, the media keeps its own times and the live edge
+   * seeks to it as before.
+   */
+  private placeRunAtPlayHead(sb: SourceBuffer, mediaStart: number): void {
+    if (sb.buffered.length) return;
+    try {
+      sb.timestampOffset = this.video.currentTime - mediaStart;
+    } catch {
+      // not placed: decideEdge seeks
+    }
   }
 
   private afterUpdate(): void {

@@ -1,0 +1,78 @@
+// The player places each run's first frame at its play head (no seek before
+// the first frame): it reads when a fragment's media starts from its boxes.
+// Checked against ffprobe on files ffmpeg fragmented like the live streams.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fragmentStart, trackTimescales } from '../../renderer/src/live/media-time.ts';
+import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
+import { splitFragmented } from '../recording/fake-ffmpeg.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  tmp = tempDir('kw-media-time-');
+});
+afterAll(() => tmp.cleanup());
+
+const bytes = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
+/** ffprobe's presentation time (s) of each keyframe packet, in file order. */
+function keyframeTimes(file: string): number[] {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','))
+    .filter(([, flags]) => flags?.startsWith('K'))
+    .map(([pts]) => Number(pts));
+}
+
+describe('media time of fragmented MP4', () => {
+  it("reads the track's timescale and each fragment's first frame time, as ffprobe does", () => {
+    const file = join(tmp.dir, 'plain.mp4');
+    const { init, fragments } = splitFragmented(encodeFragmentedSample(file, { seconds: 3, gop: 10 }));
+    const scales = trackTimescales(bytes(init));
+    expect([...scales.keys()]).toEqual([1]);
+    expect(scales.get(1)).toBeGreaterThan(0);
+    const starts = fragments.map((f) => fragmentStart(bytes(f), scales));
+    expect(starts[0]).toBe(0);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]!).toBeGreaterThan(starts[i - 1]!);
+    // Fragments are cut at keyframes (and every 250 ms): each keyframe starts one.
+    for (const key of keyframeTimes(file)) expect(starts.some((s) => Math.abs(s! - key) < 1e-6)).toBe(true);
+  });
+
+  it("counts the first sample's composition offset (B-frames: presented after it is decoded)", () => {
+    const file = join(tmp.dir, 'bframes.mp4');
+    execFileSync('ffmpeg', [
+      '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=20', '-t', '2', '-c:v', 'libx264', '-preset', 'fast', '-bf', '2', '-g', '20',
+      // No edit list: ffprobe's times are then the file's own (decode time + composition offset).
+      '-use_editlist', '0', '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', file,
+    ]);
+    const { init, fragments } = splitFragmented(readFileSync(file));
+    const scales = trackTimescales(bytes(init));
+    const keys = keyframeTimes(file);
+    expect(keys[0]).toBeGreaterThan(0); // the composition offset is there to be read
+    expect(fragmentStart(bytes(fragments[0]), scales)).toBeCloseTo(keys[0], 6);
+    expect(fragmentStart(bytes(fragments[1]), scales)).toBeCloseTo(keys[1], 6);
+  });
+
+  it('answers "cannot tell" for what is not a fragment of a known track, and never throws', () => {
+    const { init, fragments } = splitFragmented(encodeFragmentedSample(join(tmp.dir, 'bad.mp4'), { seconds: 1, gop: 10 }));
+    const scales = trackTimescales(bytes(init));
+    expect(fragmentStart(bytes(init), scales)).toBeNull(); // no moof
+    expect(fragmentStart(bytes(fragments[0]), new Map())).toBeNull(); // track not in the init
+    expect(trackTimescales(bytes(fragments[0])).size).toBe(0); // no moov
+    expect(trackTimescales(new ArrayBuffer(0)).size).toBe(0);
+    // Every truncation of the init and of a fragment, and a header that claims more than there is.
+    for (let n = 0; n < init.length; n += 7) expect(() => trackTimescales(bytes(init.subarray(0, n)))).not.toThrow();
+    for (let n = 0; n < 200; n++) {
+      const start = fragmentStart(bytes(fragments[0].subarray(0, n)), scales);
+      expect(start === null || start === 0).toBe(true);
+    }
+    const lying = Buffer.from(fragments[0]);
+    lying.writeUInt32BE(0xfffffff0, 0);
+    expect(fragmentStart(bytes(lying), scales)).toBeNull();
+  });
+});
