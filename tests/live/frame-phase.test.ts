@@ -13,6 +13,7 @@ import {
   slotMiddle,
   troughBand,
   VSYNC_MS,
+  vsyncFromFrameTimes,
   wallPhase,
 } from '../../renderer/src/live/frame-phase.ts';
 import { decideEdge, DEFAULT_EDGE_POLICY } from '../../renderer/src/live/live-edge.ts';
@@ -81,6 +82,21 @@ describe('frame phase', () => {
     // The target sits between two vsyncs, never on one.
     expect(slotMiddle(3.3 + 2, 3.3)).toBeCloseTo(3.3 + VSYNC_MS / 2);
     expect(slotMiddle(3.3 + 20, 3.3)).toBeCloseTo(3.3 + VSYNC_MS * 1.5);
+  });
+
+  it("measures the display's refresh period from animation frames, and its slots' middles follow it", () => {
+    const frames = (n: number, gap: (i: number) => number) => Array.from({ length: n }, (_, i) => i).reduce<number[]>((ts, i) => [...ts, (ts.at(-1) ?? 1000) + gap(i)], []);
+    const hz144 = 1000 / 144;
+    expect(vsyncFromFrameTimes(frames(33, () => hz144))).toBeCloseTo(hz144);
+    expect(vsyncFromFrameTimes(frames(33, () => 20))).toBeCloseTo(20); // 50 Hz
+    // A busy page misses a frame now and then: a gap of two or three periods does not count.
+    expect(vsyncFromFrameTimes(frames(33, (i) => (i % 3 === 0 ? 3 * hz144 : hz144)))).toBeCloseTo(hz144);
+    expect(vsyncFromFrameTimes(frames(33, (i) => (i % 2 ? 1000 / 60 + 0.4 : 1000 / 60 - 0.4)))).toBeCloseTo(1000 / 60 - 0.4); // jitter
+    // Too few frames, or no display's rate (a throttled page): not measured, the caller keeps 60 Hz.
+    expect(vsyncFromFrameTimes(frames(5, () => hz144))).toBeNull();
+    expect(vsyncFromFrameTimes(frames(33, () => 1000))).toBeNull();
+    // On a 144 Hz display the target is the middle of a 144 Hz slot.
+    expect(slotMiddle(3.3 + 8, 3.3, hz144)).toBeCloseTo(3.3 + hz144 * 1.5);
   });
 
   it('brings 16 tiles at random phases into one slot within a few rounds, the buffer kept safe', () => {

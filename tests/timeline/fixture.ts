@@ -6,17 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHeadless, type Headless } from '../../main/headless.ts';
 import { MemorySink } from '../../main/engine/log.ts';
 import { startSimCameras, type SimCameraSet, type SimCameraSpec } from '../sim/cameras.ts';
+import { ARTIFACTS, buildRenderer, CHROMIUM_ARGS } from '../live/browser-fixture.ts';
 import type { SegmentRow } from '../../main/engine/storage/store.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// The renderer builds into a private folder (a parallel rebuild of out/renderer cannot disturb a test).
+export { ARTIFACTS, buildRenderer };
 
 export interface TimelineFixture {
   app: Headless;
@@ -118,17 +116,6 @@ export async function startTimelineFixture(specs: SimCameraSpec[], opts: { rende
   return fixture;
 }
 
-/** Builds the renderer into `outDir` (private: a parallel rebuild of out/renderer cannot disturb the test). */
-export async function buildRenderer(outDir: string): Promise<string> {
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production'; // vitest's NODE_ENV=test would bundle React's development build
-  try {
-    await build({ configFile: join(ROOT, 'renderer/vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return outDir;
-}
 
 /** Records until camera `cameraId` has at least `n` indexed segments. */
 export async function recordSegments(f: TimelineFixture, cameraId: number, n: number, timeoutMs = 60_000): Promise<SegmentRow[]> {

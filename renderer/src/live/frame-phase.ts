@@ -40,7 +40,7 @@ export const ALIGN_TOLERANCE_MS = 2;
 export const PHASE_SAMPLES = 5;
 /** Samples further apart than this (ms, between the second and the second-to-last of them) are not trusted: the video was stalling. */
 export const PHASE_SPREAD_MS = 3;
-/** The display's refresh period assumed for the slot's middle (ms). Elsewhere the tiles still line up, only maybe on a slot's edge. */
+/** The display's refresh period (ms) used when it cannot be measured (vsyncFromFrameTimes). */
 export const VSYNC_MS = 1000 / 60;
 /** The nudge's playback rate is 1 ± this. */
 export const NUDGE_RATE_STEP = 0.1;
@@ -68,6 +68,23 @@ export function medianLateness(phases: readonly number[], targetPhase: number, f
   const u = d.map((x) => d[0] + circularDiff(x, d[0], frameMs)).sort((a, b) => a - b);
   if (u.length >= 3 && u[u.length - 2] - u[1] > PHASE_SPREAD_MS) return null;
   return circularDiff(u[Math.floor(u.length / 2)], 0, frameMs);
+}
+
+/**
+ * The display's refresh period (ms) from consecutive animation-frame times:
+ * the lower quartile of their gaps (a busy page misses frames, which only
+ * makes gaps longer), or null when there are too few or it is no display's
+ * (4–42 ms: 240 Hz down to 24 Hz). A 60 Hz assumption would put the
+ * target on a slot's edge on a 144 Hz or 50 Hz display, where some tiles'
+ * frames fall on one vsync and some on the next.
+ */
+export function vsyncFromFrameTimes(times: readonly number[]): number | null {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) gaps.push(times[i] - times[i - 1]);
+  if (gaps.length < 8) return null;
+  gaps.sort((a, b) => a - b);
+  const q = gaps[Math.floor(gaps.length / 4)];
+  return q >= 4 && q <= 42 ? q : null;
 }
 
 /** The point between two vsyncs (ms) nearest to `phase`: vsyncs are at vsyncAtMs + k·vsyncMs. */

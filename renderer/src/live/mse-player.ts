@@ -24,7 +24,7 @@ import { takeBatch } from './append-batch.ts';
 import { fragmentStart, trackTimescales } from './media-time.ts';
 import { followEveryFrame, FRAME_BURST, FRAME_BURST_EVERY_MS } from './cadence.ts';
 import { SharedTicker } from './shared-ticker.ts';
-import { alignedPolicy, chooseNudge, medianLateness, phaseOf, PHASE_SAMPLES, PhaseTargets, slotMiddle, troughBand, wallPhase } from './frame-phase.ts';
+import { alignedPolicy, chooseNudge, medianLateness, phaseOf, PHASE_SAMPLES, PhaseTargets, slotMiddle, troughBand, VSYNC_MS, vsyncFromFrameTimes, wallPhase } from './frame-phase.ts';
 import type { PlayerState } from './player-state.ts';
 
 export type { PlayerState };
@@ -81,6 +81,25 @@ const phaseTargets = new PhaseTargets();
  */
 function placeRunOn(): boolean {
   return (globalThis as { __kwPlaceRun?: boolean }).__kwPlaceRun !== false;
+}
+
+/** The display's refresh period (ms), measured once per page when a grid first lines up its frames; null until then. */
+let vsyncMs: number | null = null;
+let vsyncMeasuring = false;
+
+/** The display's refresh period, or null while it is being measured (32 animation frames, about half a second at 60 Hz). */
+function displayVsync(): number | null {
+  if (vsyncMs !== null || vsyncMeasuring) return vsyncMs;
+  if (typeof requestAnimationFrame !== 'function') return (vsyncMs = VSYNC_MS);
+  vsyncMeasuring = true;
+  const times: number[] = [];
+  const step = (t: number) => {
+    times.push(t);
+    if (times.length < 33) requestAnimationFrame(step);
+    else vsyncMs = vsyncFromFrameTimes(times) ?? VSYNC_MS;
+  };
+  requestAnimationFrame(step);
+  return null;
 }
 
 /** A rate change reaches the media clock a little later: phase samples wait this long (ms) after a nudge. */
@@ -333,7 +352,7 @@ export class LivePlayer {
 
   /**
    * Attaches a MediaSource before the stream's codec is known. The media
-   * element takes 15–140 ms to open one (measured: its load runs on the
+   * element took 2–140 ms to open one (measured: its load runs on the
    * page's busy main thread); started at connect, that overlaps the
    * socket's handshake and the server's reply instead of following the init.
    */
@@ -587,7 +606,8 @@ export class LivePlayer {
     const video = this.video;
     const steady =
       this.aligning() && this.landed && this.framePtsMs !== null && this.nudgeTimer === null && now - this.nudgeEndedAt > SETTLE_AFTER_NUDGE_MS && !video.paused && video.playbackRate === 1 && video.readyState >= 3;
-    if (!steady || !edge) {
+    const vsync = steady ? displayVsync() : null;
+    if (!steady || !edge || vsync === null) {
       this.phaseSamples = [];
       return;
     }
@@ -599,7 +619,7 @@ export class LivePlayer {
     this.phaseSamples = [];
     const first = medianLateness(samples, samples[0], frameMs);
     if (first === null) return;
-    const target = phaseTargets.targetFor(frameMs, phaseOf(slotMiddle(samples[0] + first, this.vsyncAtMs), frameMs));
+    const target = phaseTargets.targetFor(frameMs, phaseOf(slotMiddle(samples[0] + first, this.vsyncAtMs, vsync), frameMs));
     const late = medianLateness(samples, target, frameMs);
     // The live-edge step of this tick ran at normal speed (no nudge, rate 1): its verdict stands.
     const { trough, decision } = edge;
