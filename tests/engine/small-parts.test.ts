@@ -82,6 +82,19 @@ describe('ffmpeg command line', () => {
     expect(live).toEqual(expect.arrayContaining(['-an', '-f', 'mp4', 'pipe:1']));
   });
 
+  it("skips ffmpeg's frame-rate probe only when asked (the express connection), with or without a login", () => {
+    const opener = new RtspOpener(box);
+    const login = { ...camera, credentials: sealCredentials(box, { username: 'u', password: 'p' }) };
+    // Asked: an input option before -i, or an option of the camera's entry in the concat list.
+    const quick = opener.open(camera, stream, { quickProbe: true }).inputArgs;
+    expect(quick.slice(quick.indexOf('-fpsprobesize'), quick.indexOf('-fpsprobesize') + 2)).toEqual(['-fpsprobesize', '0']);
+    expect(quick.indexOf('-fpsprobesize')).toBeLessThan(quick.indexOf('-i'));
+    expect(opener.open(login, stream, { quickProbe: true }).stdin).toMatch(/^option fpsprobesize '0'$/m);
+    // Not asked (recording): ffmpeg's default probe.
+    expect(opener.open(camera, stream).inputArgs).not.toContain('-fpsprobesize');
+    expect(opener.open(login, stream, { quickProbe: false }).stdin).not.toMatch(/fpsprobesize/);
+  });
+
   it('reads the segment list and progress reports', () => {
     expect(parseSegmentListLine('r7-000003.mp4,120.040000,180.080000')).toEqual({ name: 'r7-000003.mp4', start: 120.04, end: 180.08 });
     expect(parseSegmentListLine('"/a,b/r7-000003.mp4",1.5,2')).toEqual({ name: 'r7-000003.mp4', start: 1.5, end: 2 });

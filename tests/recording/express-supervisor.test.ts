@@ -12,6 +12,7 @@ import { Store } from '../../main/engine/storage/store.ts';
 import { DEFAULT_RECORDER_OPTIONS, type RecorderOptions } from '../../main/engine/recording/stream-recorder.ts';
 import { EXPRESS_BACKOFF, RecordingSupervisor } from '../../main/engine/recording/supervisor.ts';
 import type { LiveSink } from '../../main/engine/recording/pipeline.ts';
+import type { CameraOpener } from '../../main/engine/ingest/opener.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -45,7 +46,7 @@ function setup() {
   const runner = new FakeRunner();
   const statuses: string[] = [];
   const supervisor = new RecordingSupervisor(
-    { store, clock, runner, ffmpegPath: 'ffmpeg', opener: fakeOpener, log: silentLogger, random: () => 0, onStatus: (id, kind, s) => statuses.push(`${id}/${kind} ${s.state}`) },
+    { store, clock, runner, ffmpegPath: 'ffmpeg', opener: probeTellingOpener, log: silentLogger, random: () => 0, onStatus: (id, kind, s) => statuses.push(`${id}/${kind} ${s.state}`) },
     OPTIONS,
   );
   const spawned = (count: number) => waitFor(() => runner.spawned[count - 1], { timeoutMs: 5000, intervalMs: 2, what: `ffmpeg #${count}` });
@@ -57,6 +58,14 @@ function setup() {
   };
   return { clock, store, cameraId, runner, supervisor, spawned, statuses, received, sink };
 }
+
+/** The fake opener, with the quick probe (OpenOptions) shown in the arguments it gives. */
+const probeTellingOpener: CameraOpener = {
+  open: (camera, stream, options) => {
+    const opened = fakeOpener.open(camera, stream);
+    return { ...opened, inputArgs: [...(options?.quickProbe ? ['-fpsprobesize', '0'] : []), ...opened.inputArgs] };
+  },
+};
 
 describe('express connections', () => {
   it('opens a live-only connection beside a recorded stream, sending each frame as its own fragment, without touching the status', async () => {
@@ -77,6 +86,9 @@ describe('express connections', () => {
     expect(supervisor.expressCount).toBe(1);
     expect(express.args.at(-1)).toBe('pipe:1');
     expect(express.args[express.args.indexOf('-frag_duration') + 1]).toBe('1000'); // 1 ms: every frame closes a fragment
+    // It opens the camera with the quick probe (it starts about 1.3 s sooner); the recording and the sub stream do not.
+    expect(express.args).toContain('-fpsprobesize');
+    expect([...main.args, ...sub.args]).not.toContain('-fpsprobesize');
 
     express.stdout.write(Buffer.concat([sample.init, sample.fragments[0], sample.fragments[1]]));
     await waitFor(() => received.length >= 3, { timeoutMs: 5000, intervalMs: 2, what: 'the express media' });

@@ -29,8 +29,20 @@ export interface OpenedSource {
   stdin?: string;
 }
 
+export interface OpenOptions {
+  /**
+   * Skip ffmpeg's frame-rate probe (`fpsprobesize 0`): the stream starts as
+   * soon as its codec parameters are known, at its first keyframe. Measured
+   * against the simulated cameras: first fragment after about 0.8 s instead
+   * of 2.1 s (ffmpeg reads 20 frames to guess the frame rate). Used by the
+   * express connection, whose failure only leaves the viewer on the recorded
+   * stream; recording keeps ffmpeg's default probe, not tried on real cameras.
+   */
+  quickProbe?: boolean;
+}
+
 export interface CameraOpener {
-  open(camera: CameraRow, stream: StreamRow): OpenedSource;
+  open(camera: CameraRow, stream: StreamRow, options?: OpenOptions): OpenedSource;
 }
 
 export interface RtspOptions {
@@ -67,16 +79,21 @@ export class RtspOpener implements CameraOpener {
     private readonly options: RtspOptions = { socketTimeoutMs: 5000 },
   ) {}
 
-  open(camera: CameraRow, stream: StreamRow): OpenedSource {
+  open(camera: CameraRow, stream: StreamRow, options: OpenOptions = {}): OpenedSource {
     // Stored URLs were validated on the way in; check again so a tampered
     // database cannot turn into an ffmpeg option or a local file read.
     const problem = rtspUrlProblem(stream.url);
     if (problem) throw new Error(`camera ${camera.id} has an unusable ${stream.kind} URL: ${problem}`);
     const creds = openCredentials(this.secrets, camera.credentials);
     const timeoutUs = String(this.options.socketTimeoutMs * 1000);
+    const probe: Record<string, string> = options.quickProbe ? { fpsprobesize: '0' } : {};
     if (!creds) {
       return {
-        inputArgs: ['-protocol_whitelist', RTSP_PROTOCOLS, '-rtsp_transport', 'tcp', '-timeout', timeoutUs, '-i', stream.url],
+        inputArgs: [
+          '-protocol_whitelist', RTSP_PROTOCOLS, '-rtsp_transport', 'tcp', '-timeout', timeoutUs,
+          ...Object.entries(probe).flatMap(([key, value]) => [`-${key}`, value]),
+          '-i', stream.url,
+        ],
         videoArgs: ['-c:v', 'copy'],
         secrets: [],
       };
@@ -90,10 +107,12 @@ export class RtspOpener implements CameraOpener {
         '-f', 'concat', '-safe', '0',
         '-i', 'pipe:0',
       ],
+      // The concat demuxer opens and probes the camera itself: the probe option goes in the list.
       stdin: ffconcatList(url, {
         protocol_whitelist: RTSP_PROTOCOLS,
         rtsp_transport: 'tcp',
         timeout: timeoutUs,
+        ...probe,
       }),
       videoArgs: ['-c:v', 'copy'],
       secrets: [creds.password, creds.username, encodeURIComponent(creds.password)].filter((s) => s.length > 0),
@@ -145,7 +164,7 @@ export class SourceOpener implements CameraOpener {
     private readonly testPattern: CameraOpener = new TestPatternOpener(),
   ) {}
 
-  open(camera: CameraRow, stream: StreamRow): OpenedSource {
-    return camera.source === 'test-pattern' ? this.testPattern.open(camera, stream) : this.rtsp.open(camera, stream);
+  open(camera: CameraRow, stream: StreamRow, options?: OpenOptions): OpenedSource {
+    return camera.source === 'test-pattern' ? this.testPattern.open(camera, stream) : this.rtsp.open(camera, stream, options);
   }
 }

@@ -52,6 +52,8 @@ export interface RecorderOptions {
   liveFragmentMs: number;
   /** No progress for this long on a connected stream: kill and reconnect. */
   stallMs: number;
+  /** Open the camera with ffmpeg's quick probe (ingest/opener.ts `OpenOptions`): express connections only. */
+  quickProbe: boolean;
   /** No first data for this long after spawning: give up this attempt. */
   connectTimeoutMs: number;
   /** A run that lasted this long resets the backoff. */
@@ -64,6 +66,7 @@ export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   fragmentMs: 250,
   liveFragmentMs: 75,
   stallMs: 10_000,
+  quickProbe: false,
   connectTimeoutMs: 20_000,
   healthyRunMs: 30_000,
   backoff: { baseMs: 1000, capMs: 8000 },
@@ -173,7 +176,7 @@ export class StreamRecorder {
     }
     let source;
     try {
-      source = this.deps.opener.open(camera, stream);
+      source = this.deps.opener.open(camera, stream, { quickProbe: this.options.quickProbe });
     } catch (err) {
       this.fail(redact((err as Error).message));
       return;

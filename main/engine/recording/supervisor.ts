@@ -110,6 +110,8 @@ export class RecordingSupervisor {
       ...this.options,
       liveFragmentMs: EXPRESS_FRAGMENT_MS,
       backoff: EXPRESS_BACKOFF,
+      // The sooner it starts, the sooner the viewer switches to it (express.ts).
+      quickProbe: true,
     });
     this.expresses.set(key, express);
     express.start();
