@@ -385,7 +385,11 @@ export async function benchGridParts(rig: LiveRig, seconds: number, viewport: { 
     // The floor: a clip like the sub streams in 16 plain <video> elements of the tile size.
     const floorUrl = await writeFloorPage(floorDir, SUB, size);
     await page.goto(floorUrl);
-    await waitFor(() => page.$$eval('video', (vs) => (vs as unknown as PageVideo[]).every((v) => v.currentTime > 0.5)), { timeoutMs: 20_000, what: 'the floor videos playing' });
+    await waitFor(() => page.$$eval('video', (vs) => (vs as unknown as PageVideo[]).every((v) => v.currentTime > 0.5)), { timeoutMs: 20_000, what: 'the floor videos playing' }).catch(async (err: Error) => {
+      // Say which videos did not play, and why (their state and media error).
+      const states = await page.$$eval('video', (vs) => vs.map((v) => { const m = v as unknown as { currentTime: number; readyState: number; networkState: number; paused: boolean; error: { code: number } | null }; return `${m.currentTime.toFixed(2)}/rs${m.readyState}/ns${m.networkState}${m.paused ? '/paused' : ''}${m.error ? `/error${m.error.code}` : ''}`; }));
+      throw new Error(`${err.message}: ${states.join(' ')}`);
+    });
     await sleep(2000);
     const floor = await measureChromium(page, seconds, 'video');
 

@@ -6,6 +6,9 @@
  *   reconnect, transcode restart) resets the SourceBuffer: a new MediaSource
  *   when the codec changed, else the old media is removed and the new init
  *   appended. The last decoded frame stays on screen meanwhile.
+ * - Shows a run's first frame without waiting: the MediaSource is attached
+ *   while the socket connects, and the run's media is placed at the play
+ *   head (media-time.ts) instead of sought to.
  * - Holds near the live edge (live-edge.ts): plays a little faster when
  *   behind, jumps when far behind or stuck in a hole.
  * - Keeps memory bounded: trims old media, and re-syncs (reconnects, which
