@@ -194,7 +194,7 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
 /**
  * Time to the first real frame of the H.265-only camera, cold (the open
  * starts the transcode) and warm (it still runs), `opens` of each.
- * KW_BENCH_LIVE_TRACE=1 also prints where a cold open's time went.
+ * With a trace (KW_BENCH_LIVE_TRACE=1), each open's steps are logged.
  */
 async function hevcFirstFrames(rig: Awaited<ReturnType<typeof startLiveRig>>, hevcCamera: number, opens: number, trace: OpenTrace | null): Promise<BenchRow[]> {
   const { page } = rig;
@@ -311,10 +311,11 @@ const PAGE_TRACE = `(() => {
 })()`;
 
 /**
- * KW_BENCH_LIVE_AB=<name> (experiments only): every other open runs with the
- * page's `window[name] = false` (a player's experiment switch), the others
- * without it; the trace (KW_BENCH_LIVE_TRACE=1) reports the two apart, and
- * the rows say which opens were which.
+ * KW_BENCH_LIVE_AB=<name> (experiments only; with KW_BENCH_LIVE_TRACE=1):
+ * every other open runs with the page's `window[name] = false` (a player's
+ * experiment switch, e.g. __kwPlaceRun), the others without it; the trace
+ * reports the two halves apart, each with its opens' results (the table's
+ * rows pool both).
  */
 const AB_SWITCH = process.env.KW_BENCH_LIVE_AB ?? null;
 
