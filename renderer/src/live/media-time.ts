@@ -6,54 +6,75 @@
  * timestamps put it: a seek before the first frame is a pipeline flush
  * that cost the first frame 4–95 ms (docs/live.md, "Player").
  *
- * ISO/IEC 14496-12: the init's moov/trak carries each track's id (tkhd) and
- * timescale (mdia/mdhd); a fragment's moof/traf carries its track (tfhd),
- * its first decode time (tfdt) and the first sample's composition offset
- * (trun), so the first frame is presented at (tfdt + offset) / timescale.
+ * ISO/IEC 14496-12: the init's moov/trak carries each track's id (tkhd),
+ * timescale (mdia/mdhd) and kind (mdia/hdlr); a fragment's moof/traf
+ * carries its track (tfhd), its first decode time (tfdt) and the first
+ * sample's composition offset (trun), so the first frame is presented at
+ * (tfdt + offset) / timescale.
+ *
+ * With audio beside the video (a camera's main stream), the video's start
+ * is the one that counts: it is the keyframe that must land at the play
+ * head; audio that starts earlier is only cut short (live view is muted).
  */
 
-/** Track id → timescale (units per second), from an init segment; empty if it has none. */
-export function trackTimescales(init: ArrayBuffer): Map<number, number> {
+export interface TrackTime {
+  /** Units per second. */
+  timescale: number;
+  video: boolean;
+}
+
+/** Track id → its timescale and whether it is video, from an init segment; empty if it has none. */
+export function trackTimes(init: ArrayBuffer): Map<number, TrackTime> {
   const view = new DataView(init);
-  const out = new Map<number, number>();
+  const out = new Map<number, TrackTime>();
   const moov = child(view, 0, view.byteLength, 'moov');
   if (!moov) return out;
   for (const trak of children(view, moov.body, moov.end, 'trak')) {
     const tkhd = child(view, trak.body, trak.end, 'tkhd');
     const mdia = child(view, trak.body, trak.end, 'mdia');
     const mdhd = mdia && child(view, mdia.body, mdia.end, 'mdhd');
+    const hdlr = mdia && child(view, mdia.body, mdia.end, 'hdlr');
     if (!tkhd || !mdhd) continue;
     // Full boxes: version (1 byte) and flags (3). Version 1 has 64-bit times before the id / timescale.
     const id = fits(view, tkhd.body + (view.getUint8(tkhd.body) === 1 ? 20 : 12), 4, tkhd.end);
     const scale = fits(view, mdhd.body + (view.getUint8(mdhd.body) === 1 ? 20 : 12), 4, mdhd.end);
     if (id === null || scale === null) continue;
     const timescale = view.getUint32(scale);
-    if (timescale > 0) out.set(view.getUint32(id), timescale);
+    // hdlr: version/flags (4), pre_defined (4), then the handler type.
+    const handler = hdlr && fits(view, hdlr.body + 8, 4, hdlr.end);
+    const video = handler !== null && handler !== undefined && boxType(view, handler) === 'vide';
+    if (timescale > 0) out.set(view.getUint32(id), { timescale, video });
   }
   return out;
 }
 
-/** Seconds at which a media fragment's first frame is presented (the earliest over its tracks), or null if it cannot tell. */
-export function fragmentStart(fragment: ArrayBuffer, timescales: Map<number, number>): number | null {
+/**
+ * Seconds at which a media fragment's first frame is presented: its video's
+ * (the earliest over all its tracks if it has no video), or null if it
+ * cannot tell.
+ */
+export function fragmentStart(fragment: ArrayBuffer, tracks: Map<number, TrackTime>): number | null {
   const view = new DataView(fragment);
   const moof = child(view, 0, view.byteLength, 'moof');
   if (!moof) return null;
   let start: number | null = null;
+  let videoStart: number | null = null;
   for (const traf of children(view, moof.body, moof.end, 'traf')) {
     const tfhd = child(view, traf.body, traf.end, 'tfhd');
     const tfdt = child(view, traf.body, traf.end, 'tfdt');
     const id = tfhd && fits(view, tfhd.body + 4, 4, tfhd.end);
-    const timescale = id !== null && id !== undefined ? timescales.get(view.getUint32(id)) : undefined;
-    if (!tfdt || !timescale) continue;
+    const track = id !== null && id !== undefined ? tracks.get(view.getUint32(id)) : undefined;
+    if (!tfdt || !track) continue;
     const wide = view.getUint8(tfdt.body) === 1;
     const at = fits(view, tfdt.body + 4, wide ? 8 : 4, tfdt.end);
     if (at === null) continue;
     const decodeTime = wide ? Number(view.getBigUint64(at)) : view.getUint32(at);
     const trun = child(view, traf.body, traf.end, 'trun');
-    const seconds = (decodeTime + (trun ? firstCompositionOffset(view, trun) : 0)) / timescale;
+    const seconds = (decodeTime + (trun ? firstCompositionOffset(view, trun) : 0)) / track.timescale;
     if (start === null || seconds < start) start = seconds;
+    if (track.video && (videoStart === null || seconds < videoStart)) videoStart = seconds;
   }
-  return start;
+  return videoStart ?? start;
 }
 
 interface Box {

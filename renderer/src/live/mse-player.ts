@@ -24,7 +24,7 @@ import type { LiveInitMessage, LiveMessage } from '../../../preload/api.ts';
 import { LIVE_CLOSE } from '../../../preload/contract/live-route.ts';
 import { decideEdge, DEFAULT_EDGE_POLICY, FrameClock, TroughTracker, type EdgeDecision, type EdgePolicy } from './live-edge.ts';
 import { takeBatch } from './append-batch.ts';
-import { fragmentStart, trackTimescales } from './media-time.ts';
+import { fragmentStart, trackTimes, type TrackTime } from './media-time.ts';
 import { followEveryFrame, FRAME_BURST, FRAME_BURST_EVERY_MS } from './cadence.ts';
 import { SharedTicker } from './shared-ticker.ts';
 import { alignedPolicy, chooseNudge, medianLateness, phaseOf, PHASE_SAMPLES, PhaseTargets, slotMiddle, troughBand, VSYNC_MS, vsyncFromFrameTimes, wallPhase } from './frame-phase.ts';
@@ -127,8 +127,8 @@ export class LivePlayer {
   /** The next binary message is an init segment, described by this. */
   private pendingInit: LiveInitMessage | null = null;
   private haveInit = false;
-  /** This run's track timescales (from its init), and whether its first media fragment is still to be placed. */
-  private timescales = new Map<number, number>();
+  /** This run's tracks' timescales and kinds (from its init), and whether its first media fragment is still to be placed. */
+  private tracks = new Map<number, TrackTime>();
   private placeRun = false;
   private active = false;
   private state: PlayerState = 'idle';
@@ -301,7 +301,7 @@ export class LivePlayer {
     if (!this.haveInit) return; // media of a run whose init we could not use
     if (this.placeRun) {
       this.placeRun = false;
-      const mediaStart = placeRunOn() ? fragmentStart(data, this.timescales) : null;
+      const mediaStart = placeRunOn() ? fragmentStart(data, this.tracks) : null;
       if (mediaStart !== null) this.ops.push({ kind: 'place', mediaStart });
     }
     if (this.queuedBytes + data.byteLength > MAX_QUEUED_BYTES || this.ops.length >= MAX_QUEUED_OPS) {
@@ -331,7 +331,7 @@ export class LivePlayer {
 
   private useInit(description: LiveInitMessage, init: ArrayBuffer): void {
     this.haveInit = true;
-    this.timescales = trackTimescales(init);
+    this.tracks = trackTimes(init);
     this.placeRun = true;
     this.landed = false;
     this.framePtsMs = null; // a new run's timestamps
