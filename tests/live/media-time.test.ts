@@ -109,6 +109,17 @@ describe('media time of fragmented MP4', () => {
       const start = fragmentStart(bytes(fragments[0].subarray(0, n)), scales);
       expect(start === null || start === 0).toBe(true);
     }
+    // Full boxes too short for their version and flags, the last bytes of the data.
+    const box = (type: string, ...body: Buffer[]) => {
+      const content = Buffer.concat(body);
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(8 + content.length, 0);
+      head.write(type, 4, 'latin1');
+      return Buffer.concat([head, content]);
+    };
+    const tfhd = box('tfhd', Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]));
+    expect(fragmentStart(bytes(box('moof', box('traf', tfhd, box('trun'), box('tfdt')))), scales)).toBeNull();
+    expect(trackTimes(bytes(box('moov', box('trak', box('tkhd'), box('mdia', box('mdhd')))))).size).toBe(0);
     const lying = Buffer.from(fragments[0]);
     lying.writeUInt32BE(0xfffffff0, 0);
     expect(fragmentStart(bytes(lying), scales)).toBeNull();

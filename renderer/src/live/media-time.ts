@@ -4,7 +4,7 @@
  * The player places each run's first frame at the play head
  * (`SourceBuffer.timestampOffset`) instead of seeking to where the camera's
  * timestamps put it: a seek before the first frame is a pipeline flush
- * that cost the first frame 4–95 ms (docs/live.md, "Player").
+ * that cost the first frame 2–95 ms (docs/live.md, "Player").
  *
  * ISO/IEC 14496-12: the init's moov/trak carries each track's id (tkhd),
  * timescale (mdia/mdhd) and kind (mdia/hdlr); a fragment's moof/traf
@@ -34,15 +34,17 @@ export function trackTimes(init: ArrayBuffer): Map<number, TrackTime> {
     const mdia = child(view, trak.body, trak.end, 'mdia');
     const mdhd = mdia && child(view, mdia.body, mdia.end, 'mdhd');
     const hdlr = mdia && child(view, mdia.body, mdia.end, 'hdlr');
-    if (!tkhd || !mdhd) continue;
-    // Full boxes: version (1 byte) and flags (3). Version 1 has 64-bit times before the id / timescale.
-    const id = fits(view, tkhd.body + (view.getUint8(tkhd.body) === 1 ? 20 : 12), 4, tkhd.end);
-    const scale = fits(view, mdhd.body + (view.getUint8(mdhd.body) === 1 ? 20 : 12), 4, mdhd.end);
+    const tkhdHead = tkhd && fullBox(view, tkhd);
+    const mdhdHead = mdhd && fullBox(view, mdhd);
+    if (!tkhd || !mdhd || !tkhdHead || !mdhdHead) continue;
+    // Version 1 has 64-bit times before the id / timescale.
+    const id = fits(view, tkhd.body + (tkhdHead.version === 1 ? 20 : 12), 4, tkhd.end);
+    const scale = fits(view, mdhd.body + (mdhdHead.version === 1 ? 20 : 12), 4, mdhd.end);
     if (id === null || scale === null) continue;
     const timescale = view.getUint32(scale);
     // hdlr: version/flags (4), pre_defined (4), then the handler type.
-    const handler = hdlr && fits(view, hdlr.body + 8, 4, hdlr.end);
-    const video = handler !== null && handler !== undefined && boxType(view, handler) === 'vide';
+    const handler = hdlr ? fits(view, hdlr.body + 8, 4, hdlr.end) : null;
+    const video = handler !== null && boxType(view, handler) === 'vide';
     if (timescale > 0) out.set(view.getUint32(id), { timescale, video });
   }
   return out;
@@ -62,10 +64,11 @@ export function fragmentStart(fragment: ArrayBuffer, tracks: Map<number, TrackTi
   for (const traf of children(view, moof.body, moof.end, 'traf')) {
     const tfhd = child(view, traf.body, traf.end, 'tfhd');
     const tfdt = child(view, traf.body, traf.end, 'tfdt');
-    const id = tfhd && fits(view, tfhd.body + 4, 4, tfhd.end);
-    const track = id !== null && id !== undefined ? tracks.get(view.getUint32(id)) : undefined;
-    if (!tfdt || !track) continue;
-    const wide = view.getUint8(tfdt.body) === 1;
+    const id = tfhd ? fits(view, tfhd.body + 4, 4, tfhd.end) : null;
+    const track = id !== null ? tracks.get(view.getUint32(id)) : undefined;
+    const tfdtHead = tfdt && fullBox(view, tfdt);
+    if (!tfdt || !tfdtHead || !track) continue;
+    const wide = tfdtHead.version === 1;
     const at = fits(view, tfdt.body + 4, wide ? 8 : 4, tfdt.end);
     if (at === null) continue;
     const decodeTime = wide ? Number(view.getBigUint64(at)) : view.getUint32(at);
@@ -85,9 +88,9 @@ interface Box {
 
 /** The first sample's composition offset in a trun (0 if it has none). */
 function firstCompositionOffset(view: DataView, trun: Box): number {
-  const version = view.getUint8(trun.body);
-  const flags = view.getUint32(trun.body) & 0xffffff;
-  if (!(flags & 0x800)) return 0;
+  const head = fullBox(view, trun);
+  if (!head || !(head.flags & 0x800)) return 0;
+  const { version, flags } = head;
   // After version/flags and sample_count: data_offset (0x1) and first_sample_flags (0x4) if present,
   // then the first sample's duration (0x100), size (0x200) and flags (0x400) before its offset.
   let at = trun.body + 8;
@@ -95,6 +98,13 @@ function firstCompositionOffset(view: DataView, trun: Box): number {
   const offset = fits(view, at, 4, trun.end);
   if (offset === null) return 0;
   return version === 0 ? view.getUint32(offset) : view.getInt32(offset);
+}
+
+/** A full box's version and flags (its first 4 bytes), or null if it is too short to have them. */
+function fullBox(view: DataView, box: Box): { version: number; flags: number } | null {
+  if (fits(view, box.body, 4, box.end) === null) return null;
+  const word = view.getUint32(box.body);
+  return { version: word >>> 24, flags: word & 0xffffff };
 }
 
 /** `at` if `size` bytes from it lie inside the box ending at `end`, else null. */

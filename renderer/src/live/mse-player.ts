@@ -78,12 +78,15 @@ const running = new Set<LivePlayer>();
 /** The frame phase the grid's tiles line up on (frame-phase.ts). */
 const phaseTargets = new PhaseTargets();
 /**
- * Experiment switch (bench/live.ts KW_BENCH_LIVE_AB=__kwPlaceRun):
- * `window.__kwPlaceRun = false` seeks to each run's first frame instead of
- * placing it at the play head. Harmless in the product: nothing sets it.
+ * The benches' experiment switches, on unless the page sets them false;
+ * nothing in the product sets them:
+ * - `__kwPlaceRun = false` seeks to each run's first frame instead of placing
+ *   it at the play head (bench/live.ts KW_BENCH_LIVE_AB=__kwPlaceRun);
+ * - `__kwFramePhase = false` plays a grid without lining up its frames
+ *   (bench/live-grid.ts KW_GRID_AB=phase).
  */
-function placeRunOn(): boolean {
-  return (globalThis as { __kwPlaceRun?: boolean }).__kwPlaceRun !== false;
+function switchOn(name: '__kwPlaceRun' | '__kwFramePhase'): boolean {
+  return (globalThis as Record<string, unknown>)[name] !== false;
 }
 
 /** The display's refresh period (ms), measured once per page when a grid first lines up its frames; null until then. */
@@ -107,14 +110,6 @@ function displayVsync(): number | null {
 
 /** A rate change reaches the media clock a little later: phase samples wait this long (ms) after a nudge. */
 const SETTLE_AFTER_NUDGE_MS = 300;
-
-/**
- * Experiment switch (bench/live-grid.ts KW_GRID_AB=phase): `window.__kwFramePhase = false`
- * plays the grid without lining up frames. Harmless in the product: nothing sets it.
- */
-function framePhaseOn(): boolean {
-  return (globalThis as { __kwFramePhase?: boolean }).__kwFramePhase !== false;
-}
 
 export class LivePlayer {
   private ws: WebSocket | null = null;
@@ -301,7 +296,7 @@ export class LivePlayer {
     if (!this.haveInit) return; // media of a run whose init we could not use
     if (this.placeRun) {
       this.placeRun = false;
-      const mediaStart = placeRunOn() ? fragmentStart(data, this.tracks) : null;
+      const mediaStart = switchOn('__kwPlaceRun') ? fragmentStart(data, this.tracks) : null;
       if (mediaStart !== null) this.ops.push({ kind: 'place', mediaStart });
     }
     if (this.queuedBytes + data.byteLength > MAX_QUEUED_BYTES || this.ops.length >= MAX_QUEUED_OPS) {
@@ -596,7 +591,7 @@ export class LivePlayer {
   }
 
   private aligning(): boolean {
-    return framePhaseOn() && !this.everyFrame() && hasFrameCallbacks(this.video);
+    return switchOn('__kwFramePhase') && !this.everyFrame() && hasFrameCallbacks(this.video);
   }
 
   /**
