@@ -269,6 +269,10 @@ class OpenTrace {
     const firsts: Record<string, number> = {};
     for (const [e, t] of events) if (!(e in firsts)) firsts[e] = Math.round((t - t0) * 10) / 10;
     if (resultMs !== undefined) firsts['= result'] = resultMs;
+    // Long tasks begun before the frame: how long the page's main thread was unavailable.
+    const longTasks = (await this.page.evaluate('window.__kwLong')) as [number, number][];
+    const frameAt = seen ? origin + seen.realAt : Infinity;
+    firsts['= main thread in long tasks (ms)'] = Math.round(longTasks.filter(([t]) => t >= t0 && t < frameAt).reduce((n, [, d]) => n + d, 0));
     (this.opens[kind] ??= []).push(firsts);
   }
 
@@ -287,6 +291,7 @@ const PAGE_TRACE = `(() => {
   window.__kwT = [];
   window.__kwK = 0;
   window.__kwRealFrameSeen = null;
+  if (window.__kwLong) window.__kwLong = [];
   if (window.__kwTraced) return;
   window.__kwTraced = true;
   const log = (e) => window.__kwT.push([e, performance.timeOrigin + performance.now()]);
@@ -306,6 +311,9 @@ const PAGE_TRACE = `(() => {
   for (const e of ['loadedmetadata', 'loadeddata', 'seeking', 'seeked', 'playing']) document.addEventListener(e, () => log('video.' + e), true);
   const play = HTMLMediaElement.prototype.play;
   HTMLMediaElement.prototype.play = function (...a) { log('video.play()'); return play.apply(this, a); };
+  // The page's main thread busy for 50 ms or more at a time (the player's messages wait behind it).
+  window.__kwLong = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__kwLong.push([performance.timeOrigin + e.startTime, e.duration]); }).observe({ type: 'longtask' });
   const append = SourceBuffer.prototype.appendBuffer;
   SourceBuffer.prototype.appendBuffer = function (...a) { const k = ++window.__kwK; log('sb.append.' + (k <= 3 ? k : 'n')); return append.apply(this, a); };
 })()`;

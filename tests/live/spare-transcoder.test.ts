@@ -68,8 +68,11 @@ describe('SpareTranscoder', () => {
     const spare = spareOf(f.spawn);
     const small = transcodeArgs({ width: 640, height: 360 });
     const large = transcodeArgs({ width: 3840, height: 2160 });
-    expect(small).toContain('-threads'); // one decoding thread: no frames held back
-    expect(large).not.toContain('-threads'); // frame threads, to keep up
+    // One thread each side of -i: decoding (no frames held back) and encoding (no slice hand-overs).
+    const threads = (args: string[]) => args.flatMap((a, i) => (a === '-threads' ? [`${i < args.indexOf('-i') ? 'decode' : 'encode'}:${args[i + 1]}`] : []));
+    expect(threads(small)).toEqual(['decode:1', 'encode:1']);
+    expect(threads(transcodeArgs({ width: 1920, height: 1080 }))).toEqual(['decode:1']); // x264's slices keep up at 1080p
+    expect(threads(large)).toEqual([]); // frame threads, to keep up
     spare.want(small);
     await waitFor(() => f.spawned.length === 1, { timeoutMs: 5000, what: 'a spare' });
     spare.want(large);

@@ -7,21 +7,23 @@ import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LiveStream, describeInit } from '../../main/engine/live/live-stream.ts';
 import { OutputInitMemory, Transcoder } from '../../main/engine/live/transcoder.ts';
-import { Mp4StreamReader } from '../../main/engine/mp4/stream-reader.ts';
+import { FlvToFmp4 } from '../../main/engine/flv/to-fmp4.ts';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
 import { FakeProc, FakeViewer, initInfo, log } from './fakes.ts';
 
-/** A real H.264 fMP4 init segment of the given size. */
-function h264Init(size: string): { init: Buffer; info: InitInfo } {
-  const out = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=15`, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', 'pipe:1']);
+/** What a transcoding ffmpeg of the given size writes before its first frame (FLV), and the fMP4 init made of it. */
+function h264Init(size: string): { flvHead: Buffer; init: Buffer; info: InitInfo } {
+  const out = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=15`, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', 'pipe:1']);
+  // The FLV header (13 bytes) and the decoder configuration's tag (11 + size + 4).
+  const flvHead = out.subarray(0, 13 + 11 + out.readUIntBE(13 + 1, 3) + 4);
   let got: { init: Buffer; info: InitInfo } | null = null;
-  new Mp4StreamReader({ onInit: (init, info) => (got = { init: Buffer.from(init), info }), onFragment: () => undefined }).push(out);
-  return got!;
+  new FlvToFmp4({ onInit: (init, info) => (got = { init: Buffer.from(init), info }), onFragment: () => undefined }).push(flvHead);
+  return { flvHead, ...got! };
 }
 
 describe('the remembered output init of a transcode', () => {
-  let small: { init: Buffer; info: InitInfo };
-  let large: { init: Buffer; info: InitInfo };
+  let small: ReturnType<typeof h264Init>;
+  let large: ReturnType<typeof h264Init>;
   beforeAll(() => {
     small = h264Init('320x180');
     large = h264Init('640x360');
@@ -56,7 +58,7 @@ describe('the remembered output init of a transcode', () => {
     source.publishInit(sourceInit, initInfo('hvc1', 320, 180));
     const inits = () => viewer.log.filter((l) => l.startsWith('init:'));
     expect(inits()).toEqual([`init:${small.init.toString()}`]);
-    procs[0].stdout.write(small.init);
+    procs[0].stdout.write(small.flvHead);
     await new Promise((r) => setImmediate(r));
     expect(inits()).toHaveLength(1);
     transcoder.stop();
@@ -67,7 +69,7 @@ describe('the remembered output init of a transcode', () => {
     memory.set(sourceInit, small.init, small.info);
     const { source, viewer, procs, transcoder } = run(memory);
     source.publishInit(sourceInit, initInfo('hvc1', 640, 360));
-    procs[0].stdout.write(large.init);
+    procs[0].stdout.write(large.flvHead);
     await new Promise((r) => setImmediate(r));
     expect(viewer.log.filter((l) => l.startsWith('init:'))).toEqual([`init:${small.init.toString()}`, `init:${large.init.toString()}`]);
     expect(memory.get(sourceInit)?.init.equals(large.init)).toBe(true); // remembered for the next time

@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { killFed, nodeProcessRunner, writeStdin } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
 import type { InitInfo } from '../mp4/init.ts';
-import { Mp4StreamReader } from '../mp4/stream-reader.ts';
+import { FlvToFmp4 } from '../flv/to-fmp4.ts';
 import { LiveStream, type DropReason, type LiveViewer, type StreamDescription } from './live-stream.ts';
 import { liveTrace } from './live-trace.ts';
 
@@ -22,14 +22,6 @@ export type TranscodeSpawner = (ffmpegPath: string, args: readonly string[]) => 
 
 /** Through the engine's process runner: the transcode dies with the engine on every OS. */
 export const spawnTranscoder: TranscodeSpawner = (ffmpegPath, args) => nodeProcessRunner.spawn(ffmpegPath, args, { stdinPipe: true });
-
-/**
- * A fragment is cut once it holds this long; 1 ms cuts one per frame. The
- * transcode is live only (nothing is written to disk), so its fragments are
- * as short as they go: a frame leaves ffmpeg as soon as the next one is
- * encoded, and a new viewer's burst starts with the keyframe at once.
- */
-export const TRANSCODE_FRAGMENT_MS = 1;
 
 /** The source picture size, when known (from its init segment). */
 export interface TranscodeSource {
@@ -47,8 +39,21 @@ export interface TranscodeSource {
  */
 export const ONE_THREAD_DECODE_PIXELS = 1920 * 1088;
 
-/** fMP4 in on stdin, H.264 fMP4 out on stdout: ultrafast, zerolatency, a keyframe every second. */
-export function transcodeArgs(source: TranscodeSource | null = null, fragmentMs = TRANSCODE_FRAGMENT_MS): string[] {
+/**
+ * Up to this many pixels (720p) x264 encodes on one thread too. Its slice
+ * threads hand every frame to 3 threads and back: on a busy machine each
+ * hand-over waits for a core (first fragment 34 instead of 41 ms median with
+ * two busy loops; the same when idle). One thread encodes 720p ultrafast at
+ * well over 100 frames a second here, 1080p at about 47: too close to 30 fps
+ * with the decoding on the same thread, so larger sources keep slices.
+ */
+export const ONE_THREAD_ENCODE_PIXELS = 1280 * 736;
+
+/**
+ * fMP4 in on stdin, H.264 in FLV out on stdout (flv/to-fmp4.ts makes the
+ * fragments): ultrafast, zerolatency, a keyframe every second.
+ */
+export function transcodeArgs(source: TranscodeSource | null = null): string[] {
   const pixels = source?.width && source.height ? source.width * source.height : null;
   return [
     '-hide_banner',
@@ -69,6 +74,7 @@ export function transcodeArgs(source: TranscodeSource | null = null, fragmentMs 
     // Live view does not need more than 1080p; a 4K transcode would cost a core.
     '-vf', "scale='min(1920,iw)':-2",
     '-c:v', 'libx264',
+    ...(pixels !== null && pixels <= ONE_THREAD_ENCODE_PIXELS ? ['-threads', '1'] : []),
     '-preset', 'ultrafast',
     '-tune', 'zerolatency',
     '-pix_fmt', 'yuv420p',
@@ -77,9 +83,16 @@ export function transcodeArgs(source: TranscodeSource | null = null, fragmentMs 
     '-bufsize', '4M',
     // A keyframe every second keeps joins fast and skips short.
     '-force_key_frames', 'expr:gte(t,n_forced*1)',
-    '-f', 'mp4',
-    '-movflags', '+frag_keyframe+empty_moov+default_base_moof+skip_trailer',
-    '-frag_duration', String(Math.round(fragmentMs * 1000)),
+    // FLV, not MP4: its muxer writes each frame as soon as it is encoded, with
+    // its times and length. ffmpeg's MP4 muxer holds a frame until the next
+    // one arrives (it needs its duration): every frame left a frame late, and
+    // the first picture waited for the camera's second frame. Measured on a
+    // 640x360 15 fps source, medians of 12: a frame in → its fragment out 8 ms
+    // (MP4: 74); the first fragment 21 ms after the keyframe (MP4: 29 with the
+    // GOP at hand, 77 when the frames came in real time). The live feed is
+    // fMP4 all the same (flv/to-fmp4.ts).
+    '-f', 'flv',
+    '-flvflags', 'no_duration_filesize+no_metadata',
     '-flush_packets', '1',
     'pipe:1',
   ];
@@ -355,7 +368,7 @@ export class Transcoder implements LiveViewer {
     const remembered = sourceInit ? this.deps.outputInit?.get(sourceInit) : null;
     this.announcedInit = remembered?.init ?? null;
     if (remembered) this.output.publishInit(remembered.init, remembered.info);
-    const reader = new Mp4StreamReader({
+    const reader = new FlvToFmp4({
       onInit: (init, info) => {
         liveTrace('tc.out.init');
         if (sourceInit) this.deps.outputInit?.set(sourceInit, Buffer.from(init), info);
