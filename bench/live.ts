@@ -102,6 +102,7 @@ export async function benchLive(opts: { quick?: boolean } = {}): Promise<BenchRo
     await pressLayout(page, '1');
     // KW_BENCH_LIVE_TRACE=1: where the opens' time went (OpenTrace below).
     const trace = process.env.KW_BENCH_LIVE_TRACE ? new OpenTrace(page, rig.app.http.server) : null;
+    abEngine = rig.app.engine;
     if (part('warm')) {
       const opens = quick ? 5 : 12;
       const tileTtff = await timeToFirstFrame(page, opens, trace, 'warm tile', async () => {
@@ -326,9 +327,12 @@ const PAGE_TRACE = `(() => {
  * rows pool both).
  */
 const AB_SWITCH = process.env.KW_BENCH_LIVE_AB ?? null;
+/** The engine's settings the A/B can turn off instead of a page switch (KW_BENCH_LIVE_AB=lowLatencyLive: no express connection). */
+let abEngine: { updateSettings(patch: { lowLatencyLive: boolean }): unknown } | null = null;
 
 async function setAbSwitch(page: Page, open: number): Promise<void> {
-  if (AB_SWITCH) await page.evaluate(([name, off]) => ((globalThis as Record<string, unknown>)[name as string] = off ? false : undefined), [AB_SWITCH, open % 2 === 1] as const);
+  if (AB_SWITCH === 'lowLatencyLive') await abEngine?.updateSettings({ lowLatencyLive: open % 2 === 0 });
+  else if (AB_SWITCH) await page.evaluate(([name, off]) => ((globalThis as Record<string, unknown>)[name as string] = off ? false : undefined), [AB_SWITCH, open % 2 === 1] as const);
 }
 
 function abKind(kind: string, open: number): string {

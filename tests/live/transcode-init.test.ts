@@ -85,4 +85,27 @@ describe('the remembered output init of a transcode', () => {
     expect(viewer.log.filter((l) => l.startsWith('init:'))).toEqual([]); // nothing until ffmpeg's own init
     transcoder.stop();
   });
+
+  it('remembers each of a few sources (a maximised view transcodes the recorded stream, then the express connection)', async () => {
+    const memory = new OutputInitMemory();
+    const recorded = Buffer.from('the recorded stream init');
+    const express = Buffer.from('the express connection init');
+    // One open: the recorded stream's run, then the express connection's.
+    const first = run(memory);
+    first.source.publishInit(recorded, initInfo('hvc1', 320, 180));
+    first.procs[0].stdout.write(small.flvHead);
+    first.source.publishInit(express, initInfo('hvc1', 640, 360));
+    first.procs[1].stdout.write(large.flvHead);
+    await new Promise((r) => setImmediate(r));
+    first.transcoder.stop();
+    // The next open starts from the recorded stream again: its init is still known.
+    const next = run(memory);
+    next.source.publishInit(recorded, initInfo('hvc1', 320, 180));
+    expect(next.viewer.log.filter((l) => l.startsWith('init:'))).toEqual([`init:${small.init.toString()}`]);
+    next.transcoder.stop();
+    // A bounded few: the oldest goes first.
+    for (let i = 0; i < 4; i++) memory.set(Buffer.from(`run ${i}`), large.init, large.info);
+    expect(memory.get(recorded)).toBeNull();
+    expect(memory.get(Buffer.from('run 0'))?.init.equals(large.init)).toBe(true);
+  });
 });

@@ -232,24 +232,39 @@ export interface TranscoderDeps {
 }
 
 /**
- * The init segment a transcode of this camera stream produced last time, for
- * the source init it was made from. ffmpeg writes its output's init only
- * with the first encoded frame; announcing the remembered one at once lets
- * the browser set up its decoder (MediaSource, SourceBuffer: 20-35 ms) while
+ * The init segments transcodes of this camera stream produced, by the source
+ * init each was made from. ffmpeg writes its output's init only with the
+ * first encoded frame; announcing the remembered one at once lets the
+ * browser set up its decoder (MediaSource, SourceBuffer: 20-35 ms) while
  * ffmpeg starts. The same arguments and the same source init give the same
  * bytes; if ffmpeg's real init differs after all, it is announced as a new
  * run before any media, so no frame is ever read with the wrong header. Kept
  * per (camera id, stream) by the hub and forgotten with the camera.
+ *
+ * A few sources, not one: a maximised view's feed starts from the recorded
+ * stream and switches to the express connection, whose init differs, so
+ * every open transcodes both; remembering only the last one missed at every
+ * other open (measured: the init reached the page after ffmpeg's in 4 of 10
+ * cold opens).
  */
 export class OutputInitMemory {
-  private entry: { source: Buffer; init: Buffer; info: InitInfo } | null = null;
+  /** Most recently used last. */
+  private entries: { source: Buffer; init: Buffer; info: InitInfo }[] = [];
+
+  constructor(private readonly capacity = 4) {}
 
   get(source: Buffer): { init: Buffer; info: InitInfo } | null {
-    return this.entry && this.entry.source.equals(source) ? this.entry : null;
+    const i = this.entries.findIndex((e) => e.source.equals(source));
+    if (i < 0) return null;
+    const [entry] = this.entries.splice(i, 1);
+    this.entries.push(entry);
+    return entry;
   }
 
   set(source: Buffer, init: Buffer, info: InitInfo): void {
-    this.entry = { source, init, info };
+    this.entries = this.entries.filter((e) => !e.source.equals(source));
+    this.entries.push({ source, init, info });
+    if (this.entries.length > this.capacity) this.entries.shift();
   }
 }
 
