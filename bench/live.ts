@@ -322,7 +322,8 @@ const PAGE_TRACE = `(() => {
 /**
  * KW_BENCH_LIVE_AB=<name> (experiments only; with KW_BENCH_LIVE_TRACE=1):
  * every other open runs with the page's `window[name] = false` (a player's
- * experiment switch, e.g. __kwPlaceRun), the others without it; the trace
+ * experiment switch, e.g. __kwPlaceRun), or with the engine's setting turned
+ * off for `lowLatencyLive` (no express connection), the others without; the trace
  * reports the two halves apart, each with its opens' results (the table's
  * rows pool both).
  */

@@ -16,6 +16,7 @@ import type { CameraOpener } from '../../main/engine/ingest/opener.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { execFileSync } from 'node:child_process';
 import { FakeRunner, fakeOpener, splitFragmented } from './fake-ffmpeg.ts';
 
 const tmp = tempDir('kw-express-');
@@ -85,7 +86,8 @@ describe('express connections', () => {
     const express = await spawned(3);
     expect(supervisor.expressCount).toBe(1);
     expect(express.args.at(-1)).toBe('pipe:1');
-    expect(express.args[express.args.indexOf('-frag_duration') + 1]).toBe('1000'); // 1 ms: every frame closes a fragment
+    // The stream's codec is not known yet: fMP4, 1 ms fragments (every frame closes one).
+    expect(express.args[express.args.indexOf('-frag_duration') + 1]).toBe('1000');
     // It opens the camera with the quick probe (it starts about 1.3 s sooner); the recording and the sub stream do not.
     expect(express.args).toContain('-fpsprobesize');
     expect([...main.args, ...sub.args]).not.toContain('-fpsprobesize');
@@ -101,6 +103,32 @@ describe('express connections', () => {
     expect(main.exited || sub.exited).toBe(false);
     expect(received.at(-1)).toBe(`end ${cameraId}/main`);
     expect(supervisor.expressCount).toBe(0);
+    await supervisor.stopAll();
+  });
+
+  it('takes an H.264 stream as FLV, each frame a fragment the moment it arrives; other codecs as fMP4', async () => {
+    const { cameraId, store, supervisor, spawned, received, sink } = setup();
+    supervisor.startAll();
+    await spawned(2);
+    const main = store.listStreams(cameraId).find((s) => s.kind === 'main')!;
+    store.updateStreamInfo(main.id, { codec: 'h264', width: 320, height: 180, audioCodec: null });
+    expect(supervisor.startExpress(cameraId, 'main', sink)).toBe(true);
+    const express = await spawned(3);
+    expect(express.args.slice(express.args.indexOf('-an') + 1)).toEqual(['-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', '-flush_packets', '1', 'pipe:1']);
+    // Three frames of H.264 in FLV, as ffmpeg writes it: an init, then a fragment per frame, none held back.
+    const flv = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=15', '-frames:v', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', 'pipe:1']);
+    express.stdout.write(flv);
+    await waitFor(() => received.length >= 4, { timeoutMs: 5000, intervalMs: 2, what: 'the express media' });
+    expect(received).toEqual([`init ${cameraId}/main`, ...Array(3).fill(`fragment ${cameraId}/main`)]);
+    supervisor.stopExpress(cameraId, 'main');
+    await waitFor(() => express.exited, { timeoutMs: 5000, intervalMs: 2, what: 'the express ffmpeg to stop' });
+
+    // FLV carries no H.265 here (ffmpeg 5.1): such a stream keeps fMP4, one frame per fragment.
+    store.updateStreamInfo(main.id, { codec: 'h265', width: 320, height: 180, audioCodec: null });
+    expect(supervisor.startExpress(cameraId, 'main', sink)).toBe(true);
+    const hevc = await spawned(4);
+    expect(hevc.args).toContain('mp4');
+    expect(hevc.args[hevc.args.indexOf('-frag_duration') + 1]).toBe('1000');
     await supervisor.stopAll();
   });
 

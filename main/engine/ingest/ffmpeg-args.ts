@@ -8,7 +8,7 @@
  *    progress on pipe:1. The engine never touches the media bytes on this
  *    path, so recording costs close to a bare `ffmpeg -c copy`; live viewers
  *    read the segment being written (recording/live-tap.ts).
- *  - Live-only streams (`liveArgs`, the sub stream): fragmented MP4 on stdout.
+ *  - Live-only streams (`liveArgs`, the sub stream and express connections): fragmented MP4 (or FLV) on stdout.
  */
 import type { OpenedSource } from './opener.ts';
 
@@ -70,19 +70,28 @@ export function segmentArgs(source: OpenedSource, o: SegmentArgsOptions): string
 
 export interface LiveArgsOptions {
   fragmentMs: number;
+  /**
+   * 'flv' (H.264 only): each frame is written the moment it arrives, and the
+   * engine makes the fragments (flv/to-fmp4.ts). ffmpeg's MP4 muxer holds a
+   * frame until the next one comes, so its shortest fragments are a frame
+   * late. Default 'mp4'.
+   */
+  container?: 'mp4' | 'flv';
 }
 
-/** A live-only stream: video only, fragmented MP4 on stdout. */
+/** A live-only stream: video only, fragmented MP4 (or FLV, see LiveArgsOptions) on stdout. */
 export function liveArgs(source: OpenedSource, o: LiveArgsOptions): string[] {
+  const output =
+    o.container === 'flv'
+      ? ['-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata']
+      : ['-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(Math.round(o.fragmentMs * 1000))];
   return [
     ...COMMON,
     ...source.inputArgs,
     '-map', '0:v:0',
     ...source.videoArgs,
     '-an',
-    '-f', 'mp4',
-    '-movflags', '+frag_keyframe+empty_moov+default_base_moof+skip_trailer',
-    '-frag_duration', String(Math.round(o.fragmentMs * 1000)),
+    ...output,
     '-flush_packets', '1',
     'pipe:1',
   ];

@@ -1,9 +1,11 @@
 /**
- * A live-only stream (the sub stream): ffmpeg writes fragmented MP4 to stdout,
- * every fragment goes to the live fan-out. Nothing is recorded.
+ * A live-only stream (the sub stream, an express connection): ffmpeg writes
+ * fragmented MP4 (or FLV, made into fragments here) to stdout, every fragment
+ * goes to the live fan-out. Nothing is recorded.
  */
 import type { ChildProcess } from 'node:child_process';
-import { Mp4StreamReader } from '../mp4/stream-reader.ts';
+import { FlvToFmp4 } from '../flv/to-fmp4.ts';
+import { Mp4StreamReader, type StreamReaderEvents } from '../mp4/stream-reader.ts';
 import { liveArgs } from '../ingest/ffmpeg-args.ts';
 import type { OpenedSource } from '../ingest/opener.ts';
 import type { LiveSink, MediaPipeline, RunContext } from './pipeline.ts';
@@ -16,17 +18,18 @@ export class LivePipeline implements MediaPipeline {
     private readonly ctx: RunContext,
     private readonly fragmentMs: number,
     private readonly live: LiveSink | undefined,
+    private readonly container: 'mp4' | 'flv' = 'mp4',
   ) {}
 
   async prepare(): Promise<void> {}
 
   args(source: OpenedSource): string[] {
-    return liveArgs(source, { fragmentMs: this.fragmentMs });
+    return liveArgs(source, { fragmentMs: this.fragmentMs, container: this.container });
   }
 
   attach(proc: ChildProcess): void {
     const { ctx, live } = this;
-    const reader = new Mp4StreamReader({
+    const events: StreamReaderEvents = {
       onInit: (init, info) => {
         if (!info.video) return ctx.fatal('the stream has no video track');
         ctx.streamInfo(info);
@@ -37,7 +40,8 @@ export class LivePipeline implements MediaPipeline {
         ctx.alive();
         live?.onFragment(ctx.cameraId, ctx.kind, fragment);
       },
-    });
+    };
+    const reader = this.container === 'flv' ? new FlvToFmp4(events) : new Mp4StreamReader(events);
     // Always drained: if nobody reads ffmpeg's stdout, ffmpeg stops.
     proc.stdout?.on('data', (chunk: Buffer) => {
       try {

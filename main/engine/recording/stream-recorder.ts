@@ -54,6 +54,13 @@ export interface RecorderOptions {
   stallMs: number;
   /** Open the camera with ffmpeg's quick probe (ingest/opener.ts `OpenOptions`): express connections only. */
   quickProbe: boolean;
+  /**
+   * A live-only stream known to be H.264 leaves ffmpeg as FLV, each frame the
+   * moment it arrives (ffmpeg-args.ts `LiveArgsOptions`): express connections
+   * only, whose fragments are one frame each. The sub stream's 75 ms
+   * fragments keep the grid's appends few.
+   */
+  frameAtOnce: boolean;
   /** No first data for this long after spawning: give up this attempt. */
   connectTimeoutMs: number;
   /** A run that lasted this long resets the backoff. */
@@ -67,6 +74,7 @@ export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = {
   liveFragmentMs: 75,
   stallMs: 10_000,
   quickProbe: false,
+  frameAtOnce: false,
   connectTimeoutMs: 20_000,
   healthyRunMs: 30_000,
   backoff: { baseMs: 1000, capMs: 8000 },
@@ -199,7 +207,7 @@ export class StreamRecorder {
           audioCodec: this.learnedAudioCodec ?? stream.audioCodec,
           progressSeconds: progressSeconds(this.options.stallMs),
         })
-      : new LivePipeline(ctx, this.options.liveFragmentMs, this.deps.live);
+      : new LivePipeline(ctx, this.options.liveFragmentMs, this.deps.live, this.options.frameAtOnce && stream.codec === 'h264' ? 'flv' : 'mp4');
     try {
       await pipeline.prepare();
     } catch (err) {

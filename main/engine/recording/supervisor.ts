@@ -112,6 +112,8 @@ export class RecordingSupervisor {
       backoff: EXPRESS_BACKOFF,
       // The sooner it starts, the sooner the viewer switches to it (express.ts).
       quickProbe: true,
+      // Each frame sent as it arrives, not when the next one does (H.264).
+      frameAtOnce: true,
     });
     this.expresses.set(key, express);
     express.start();
