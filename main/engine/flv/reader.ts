@@ -10,6 +10,8 @@
  * wait for the camera's second frame.
  */
 
+import { ByteQueue } from '../mp4/byte-queue.ts';
+
 export class FlvError extends Error {
   override name = 'FlvError';
 }
@@ -39,8 +41,7 @@ const AVC_NALU = 1;
 const FRAME_KEY = 1;
 
 export class FlvReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly queue = new ByteQueue();
   private headerRead = false;
   /** Unwrapping of 32-bit timestamps: the last raw one, and what has been added. */
   private lastRaw: number | null = null;
@@ -49,21 +50,19 @@ export class FlvReader {
   constructor(private readonly events: FlvReaderEvents) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.queue.push(chunk);
     if (!this.headerRead) {
-      if (this.buffered < HEADER) return;
-      const header = this.take(HEADER);
+      if (this.queue.length < HEADER) return;
+      const header = this.queue.take(HEADER);
       if (header.toString('latin1', 0, 3) !== 'FLV') throw new FlvError('not an FLV stream');
       const dataOffset = header.readUInt32BE(5);
       if (dataOffset !== 9) throw new FlvError(`FLV header of ${dataOffset} bytes is not supported`);
       this.headerRead = true;
     }
-    while (this.buffered >= TAG_HEADER) {
-      const head = this.peek(TAG_HEADER);
-      const size = head.readUIntBE(1, 3);
-      if (this.buffered < TAG_HEADER + size + 4) return;
-      const tag = this.take(TAG_HEADER + size + 4);
+    while (this.queue.length >= TAG_HEADER) {
+      const size = this.queue.peek(TAG_HEADER).readUIntBE(1, 3);
+      if (this.queue.length < TAG_HEADER + size + 4) return;
+      const tag = this.queue.take(TAG_HEADER + size + 4);
       if (tag.readUInt32BE(TAG_HEADER + size) !== TAG_HEADER + size) throw new FlvError('FLV tag size does not match its trailer');
       const type = tag[0] & 0x1f;
       if (type !== TAG_VIDEO) continue; // script data (metadata), audio: not needed
@@ -91,26 +90,5 @@ export class FlvReader {
     if (this.lastRaw !== null && raw < this.lastRaw && this.lastRaw - raw > 0x80000000) this.epoch += 0x100000000;
     this.lastRaw = raw;
     return this.epoch + raw;
-  }
-
-  /** The first n buffered bytes, concatenating only the chunks needed. */
-  private peek(n: number): Buffer {
-    if (this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
-    const parts: Buffer[] = [];
-    let have = 0;
-    for (const c of this.chunks) {
-      parts.push(c);
-      have += c.length;
-      if (have >= n) break;
-    }
-    return Buffer.concat(parts).subarray(0, n);
-  }
-
-  /** Removes and returns the first n bytes (one copy at most). */
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    this.chunks = all.length > n ? [all.subarray(n)] : [];
-    this.buffered = all.length - n;
-    return all.subarray(0, n);
   }
 }

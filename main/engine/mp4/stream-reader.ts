@@ -3,6 +3,7 @@
  * and its fragments, without copying more than once per box.
  */
 import { readBoxHeader, Mp4Error } from './boxes.ts';
+import { ByteQueue } from './byte-queue.ts';
 import { parseInit, type InitInfo } from './init.ts';
 import { parseMoof, type FragmentInfo } from './fragment.ts';
 
@@ -23,8 +24,7 @@ export interface StreamReaderEvents {
 const MAX_BOX = 64 * 1024 * 1024;
 
 export class Mp4StreamReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly queue = new ByteQueue();
   private ftyp: Buffer | null = null;
   private init: InitInfo | null = null;
   private pendingMoof: Buffer | null = null;
@@ -36,8 +36,7 @@ export class Mp4StreamReader {
   }
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.queue.push(chunk);
     for (;;) {
       const box = this.nextBox();
       if (!box) return;
@@ -50,14 +49,14 @@ export class Mp4StreamReader {
 
   private nextBox(): Buffer | null {
     if (this.awaiting === 0) {
-      if (this.buffered < 8) return null;
-      const header = readBoxHeader(this.peek(Math.min(16, this.buffered)), 0);
+      if (this.queue.length < 8) return null;
+      const header = readBoxHeader(this.queue.peek(Math.min(16, this.queue.length)), 0);
       if (!header) return null;
       if (header.size === 0 || header.size > MAX_BOX) throw new Mp4Error(`unexpected box size ${header.size} (${header.type})`);
       this.awaiting = header.size;
     }
-    if (this.buffered < this.awaiting) return null;
-    const box = this.take(this.awaiting);
+    if (this.queue.length < this.awaiting) return null;
+    const box = this.queue.take(this.awaiting);
     this.awaiting = 0;
     return box;
   }
@@ -88,28 +87,5 @@ export class Mp4StreamReader {
       default:
         return; // styp, sidx, free, mfra...: not needed
     }
-  }
-
-  /** The first n buffered bytes, concatenating only the chunks needed. */
-  private peek(n: number): Buffer {
-    if (this.chunks[0].length >= n) return this.chunks[0].subarray(0, n);
-    const parts: Buffer[] = [];
-    let have = 0;
-    for (const c of this.chunks) {
-      parts.push(c);
-      have += c.length;
-      if (have >= n) break;
-    }
-    return Buffer.concat(parts).subarray(0, n);
-  }
-
-  /** Removes and returns the first n bytes (one copy at most). */
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const box = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
-    return box;
   }
 }

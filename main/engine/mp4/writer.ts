@@ -98,29 +98,17 @@ function fullBox(type: string, version: number, flags: number, ...payload: Buffe
   return box(type, u32(version * 0x1000000 + flags), ...payload);
 }
 
-function u16(v: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(v);
+/** n bytes written by `write`: the big-endian integers of the boxes. */
+function bytes(n: number, write: (b: Buffer) => void): Buffer {
+  const b = Buffer.alloc(n);
+  write(b);
   return b;
 }
 
-function u32(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v);
-  return b;
-}
-
-function i32(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(v);
-  return b;
-}
-
-function u64(v: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(v));
-  return b;
-}
+const u16 = (v: number) => bytes(2, (b) => b.writeUInt16BE(v));
+const u32 = (v: number) => bytes(4, (b) => b.writeUInt32BE(v));
+const i32 = (v: number) => bytes(4, (b) => b.writeInt32BE(v));
+const u64 = (v: number) => bytes(8, (b) => b.writeBigUInt64BE(BigInt(v)));
 
 function zeros(n: number): Buffer {
   return Buffer.alloc(n);
