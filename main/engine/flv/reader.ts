@@ -5,9 +5,9 @@
  *
  * Why FLV: its muxer writes a frame the moment it is encoded, with its
  * timestamps and its length. ffmpeg's MP4 muxer cannot cut a fragment before
- * the next frame arrives (it needs the last sample's duration), which makes a
- * live transcode one frame late (66 ms at 15 fps), and its first picture
- * wait for the camera's second frame.
+ * the next frame arrives (it needs the last sample's duration), which makes
+ * every frame of a live-only stream one frame late (66 ms at 15 fps), and a
+ * transcode's first picture wait for the camera's second frame.
  */
 
 import { ByteQueue } from '../mp4/byte-queue.ts';

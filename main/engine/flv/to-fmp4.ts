@@ -5,7 +5,7 @@
  * cannot tell which one its fragments came from.
  *
  * A frame's duration is not in FLV (nor known before the next frame): each
- * fragment takes the interval between the two frames before it, and the
+ * fragment takes the interval between its frame and the one before, and the
  * first of a run `firstFrameMs`. A live player only uses it for the end of
  * what is buffered; the next frame's decode time is always its own.
  */
