@@ -114,6 +114,17 @@ describe('FLV to fragmented MP4', () => {
     expect(() => avcConfigSps(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(H264Error);
   });
 
+  it('starts a new run only for a new decoder configuration', () => {
+    const flv = ffmpegFlv('320x180');
+    const configTag = flv.subarray(13, 13 + 11 + flv.readUIntBE(14, 3) + 4);
+    const other = ffmpegFlv('640x360');
+    const otherConfig = other.subarray(13, 13 + 11 + other.readUIntBE(14, 3) + 4);
+    const sizes: string[] = [];
+    const m = new FlvToFmp4({ onInit: (_i, info) => sizes.push(`${info.video?.width}x${info.video?.height}`), onFragment: () => undefined });
+    m.push(Buffer.concat([FLV_HEADER, configTag, configTag, otherConfig, otherConfig]));
+    expect(sizes).toEqual(['320x180', '640x360']);
+  });
+
   it('unwraps 32-bit timestamps', () => {
     const got: number[] = [];
     const reader = new FlvReader({ onAvcConfig: () => undefined, onVideoFrame: (f) => got.push(f.dtsMs) });

@@ -22,6 +22,8 @@ const TIMESCALE = 1000;
 export class FlvToFmp4 {
   private readonly reader: FlvReader;
   private init: InitInfo | null = null;
+  /** The decoder configuration the init was made from: the same one again is not a new run. */
+  private config: Buffer | null = null;
   private sequence = 0;
   private lastDtsMs: number | null = null;
   private lastIntervalMs: number;
@@ -40,9 +42,12 @@ export class FlvToFmp4 {
   }
 
   private onConfig(record: Buffer): void {
-    const { width, height } = spsPictureSize(avcConfigSps(record));
-    const init = avcInitSegment({ avcConfig: Buffer.from(record), width, height, timescale: TIMESCALE });
+    if (this.config?.equals(record)) return;
+    const config = Buffer.from(record);
+    const { width, height } = spsPictureSize(avcConfigSps(config));
+    const init = avcInitSegment({ avcConfig: config, width, height, timescale: TIMESCALE });
     this.init = parseInit(init);
+    this.config = config;
     this.lastDtsMs = null;
     this.lastIntervalMs = this.firstFrameMs;
     this.events.onInit(init, this.init);
