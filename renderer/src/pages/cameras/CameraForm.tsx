@@ -6,6 +6,7 @@ import { useState } from 'react';
 import type { ApiError, Camera } from '../../../../preload/api.ts';
 import { FieldTag, FormError, TextField } from '../../forms/Field.tsx';
 import { NO_ERRORS, splitApiError, type FormErrors } from '../../forms/api-errors.ts';
+import { useFocusInvalid } from '../../forms/use-focus-invalid.ts';
 import { fieldForApiPath, localProblems, type CameraField, type CameraFormValues } from './camera-form-model.ts';
 
 export interface CameraFormProps {
@@ -23,6 +24,7 @@ export function CameraForm({ initial, camera, submitLabel, busyLabel, onSubmit, 
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
+  const { formRef, focusInvalidNext } = useFocusInvalid(errors);
 
   const set = (field: CameraField) => (value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
@@ -40,25 +42,24 @@ export function CameraForm({ initial, camera, submitLabel, busyLabel, onSubmit, 
     if (busy) return;
     const local = localProblems(values);
     if (Object.keys(local).length) {
+      focusInvalidNext();
       setErrors({ fields: local as Record<string, string>, general: null });
-      focusFirstInvalid(e.currentTarget as HTMLFormElement);
       return;
     }
     setBusy(true);
     setErrors(NO_ERRORS);
-    const form = e.currentTarget as HTMLFormElement;
     const error = await onSubmit(values);
     setBusy(false);
     if (error) {
+      focusInvalidNext();
       setErrors(splitApiError(error, fieldForApiPath));
-      requestAnimationFrame(() => focusFirstInvalid(form));
     }
   };
 
   const testPattern = camera?.source === 'test-pattern';
   const saved = camera?.hasCredentials ? <FieldTag tone="ok">saved</FieldTag> : undefined;
   return (
-    <form className="kwf-form" onSubmit={submit} noValidate aria-busy={busy}>
+    <form ref={formRef} className="kwf-form" onSubmit={submit} noValidate aria-busy={busy}>
       <div className="kwf-grid">
         <TextField
           className="kwf-span-2"
@@ -176,8 +177,4 @@ export function CameraForm({ initial, camera, submitLabel, busyLabel, onSubmit, 
       </div>
     </form>
   );
-}
-
-function focusFirstInvalid(form: HTMLFormElement): void {
-  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }

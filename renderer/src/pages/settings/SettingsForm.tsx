@@ -8,6 +8,7 @@ import type { Settings } from '../../../../preload/api.ts';
 import { api } from '../../api/index.ts';
 import { FormError, TextField } from '../../forms/Field.tsx';
 import { NO_ERRORS, splitApiError, type FormErrors } from '../../forms/api-errors.ts';
+import { useFocusInvalid } from '../../forms/use-focus-invalid.ts';
 import { GB, formatBytes } from '../../forms/format.ts';
 import { fieldForApiPath, formValuesOf, problemsOf, toPatch, type SettingsFormValues } from './settings-form-model.ts';
 
@@ -19,6 +20,7 @@ export function SettingsForm({ settings, totalBytes, onSaved }: {
 }): React.JSX.Element {
   const [values, setValues] = useState<SettingsFormValues>(() => formValuesOf(settings));
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const { formRef, focusInvalidNext } = useFocusInvalid(errors);
   const [busy, setBusy] = useState(false);
   const [savedAt, setSavedAt] = useState<number | null>(null);
 
@@ -51,11 +53,10 @@ export function SettingsForm({ settings, totalBytes, onSaved }: {
   const submit = async (e: React.FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (busy) return;
-    const form = e.currentTarget;
     const problems = problemsOf(values);
     if (Object.keys(problems).length) {
+      focusInvalidNext();
       setErrors({ fields: problems as Record<string, string>, general: null });
-      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       return;
     }
     const patch = toPatch(settings, values);
@@ -65,6 +66,7 @@ export function SettingsForm({ settings, totalBytes, onSaved }: {
     const r = await api.updateSettings(patch);
     setBusy(false);
     if (!r.ok) {
+      focusInvalidNext();
       setErrors(splitApiError(r.error, fieldForApiPath));
       return;
     }
@@ -86,7 +88,7 @@ export function SettingsForm({ settings, totalBytes, onSaved }: {
           Recording and retention
         </h2>
       </div>
-      <form className="kwf-form" onSubmit={submit} noValidate aria-busy={busy}>
+      <form ref={formRef} className="kwf-form" onSubmit={submit} noValidate aria-busy={busy}>
         <fieldset className="kws-fieldset">
           <legend className="kwf-field__label">Disk budget</legend>
           <div className="kws-radios">
