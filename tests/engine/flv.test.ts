@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeH264Flv } from '../helpers/h264-flv.ts';
 import { FlvError, FlvReader, type FlvVideoFrame } from '../../main/engine/flv/reader.ts';
 import { FlvToFmp4 } from '../../main/engine/flv/to-fmp4.ts';
 import { avcConfigSps, H264Error, spsPictureSize } from '../../main/engine/h264/sps.ts';
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 2 s of testsrc2 as H.264 in FLV, written by ffmpeg to a pipe as the transcoder does. */
 function ffmpegFlv(size: string, x264: string[] = []): Buffer {
-  return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=15`, '-t', '2', '-c:v', 'libx264', '-g', '10', ...x264, '-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', 'pipe:1'], { maxBuffer: 1 << 28 });
+  return encodeH264Flv({ size, frames: 30, x264: ['-g', '10', ...x264] });
 }
 
 function remux(flv: Buffer, chunk: (i: number) => number = () => flv.length): { init: Buffer; info: InitInfo; fragments: Fragment[] } {

@@ -3,17 +3,17 @@
 // starts; ffmpeg's own init is announced again only when it differs (before
 // any media), never silently swapped. Fake processes, real init segments.
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LiveStream, describeInit } from '../../main/engine/live/live-stream.ts';
 import { OutputInitMemory, Transcoder } from '../../main/engine/live/transcoder.ts';
 import { FlvToFmp4 } from '../../main/engine/flv/to-fmp4.ts';
 import type { InitInfo } from '../../main/engine/mp4/init.ts';
+import { encodeH264Flv } from '../helpers/h264-flv.ts';
 import { FakeProc, FakeViewer, initInfo, log } from './fakes.ts';
 
 /** What a transcoding ffmpeg of the given size writes before its first frame (FLV), and the fMP4 init made of it. */
 function h264Init(size: string): { flvHead: Buffer; init: Buffer; info: InitInfo } {
-  const out = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=15`, '-frames:v', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', 'pipe:1']);
+  const out = encodeH264Flv({ size, frames: 1 });
   // The FLV header (13 bytes) and the decoder configuration's tag (11 + size + 4).
   const flvHead = out.subarray(0, 13 + 11 + out.readUIntBE(13 + 1, 3) + 4);
   let got: { init: Buffer; info: InitInfo } | null = null;

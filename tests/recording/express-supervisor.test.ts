@@ -16,7 +16,7 @@ import type { CameraOpener } from '../../main/engine/ingest/opener.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { encodeFragmentedSample } from '../helpers/fragmented-sample.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { execFileSync } from 'node:child_process';
+import { encodeH264Flv } from '../helpers/h264-flv.ts';
 import { FakeRunner, fakeOpener, splitFragmented } from './fake-ffmpeg.ts';
 
 const tmp = tempDir('kw-express-');
@@ -116,7 +116,7 @@ describe('express connections', () => {
     const express = await spawned(3);
     expect(express.args.slice(express.args.indexOf('-an') + 1)).toEqual(['-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', '-flush_packets', '1', 'pipe:1']);
     // Three frames of H.264 in FLV, as ffmpeg writes it: an init, then a fragment per frame, none held back.
-    const flv = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=15', '-frames:v', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata', 'pipe:1']);
+    const flv = encodeH264Flv({ size: '320x180', frames: 3 });
     express.stdout.write(flv);
     await waitFor(() => received.length >= 4, { timeoutMs: 5000, intervalMs: 2, what: 'the express media' });
     expect(received).toEqual([`init ${cameraId}/main`, ...Array(3).fill(`fragment ${cameraId}/main`)]);

@@ -68,6 +68,13 @@ export function segmentArgs(source: OpenedSource, o: SegmentArgsOptions): string
   ];
 }
 
+/**
+ * H.264 in FLV on a pipe: each frame written the moment it is encoded or
+ * received (flv/to-fmp4.ts makes the fragments). No file size or duration
+ * to seek back for at the end (a pipe cannot), no metadata tag.
+ */
+export const FLV_OUTPUT: readonly string[] = ['-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata'];
+
 export interface LiveArgsOptions {
   fragmentMs: number;
   /**
@@ -83,7 +90,7 @@ export interface LiveArgsOptions {
 export function liveArgs(source: OpenedSource, o: LiveArgsOptions): string[] {
   const output =
     o.container === 'flv'
-      ? ['-f', 'flv', '-flvflags', 'no_duration_filesize+no_metadata']
+      ? FLV_OUTPUT
       : ['-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(Math.round(o.fragmentMs * 1000))];
   return [
     ...COMMON,

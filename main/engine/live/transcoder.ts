@@ -10,6 +10,7 @@
  * never waits for it. The hub runs it only while someone watches.
  */
 import type { ChildProcess } from 'node:child_process';
+import { FLV_OUTPUT } from '../ingest/ffmpeg-args.ts';
 import { killFed, nodeProcessRunner, writeStdin } from '../ingest/process-runner.ts';
 import type { Logger } from '../log.ts';
 import type { InitInfo } from '../mp4/init.ts';
@@ -91,8 +92,7 @@ export function transcodeArgs(source: TranscodeSource | null = null): string[] {
     // (MP4: 74); the first fragment 21 ms after the keyframe (MP4: 29 with the
     // GOP at hand, 77 when the frames came in real time). The live feed is
     // fMP4 all the same (flv/to-fmp4.ts).
-    '-f', 'flv',
-    '-flvflags', 'no_duration_filesize+no_metadata',
+    ...FLV_OUTPUT,
     '-flush_packets', '1',
     'pipe:1',
   ];
