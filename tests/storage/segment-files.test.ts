@@ -153,3 +153,76 @@ describe('thumbnails of a removed camera', () => {
     service.stop();
   });
 });
+
+describe('background thumbnails', () => {
+  const options = { ...DEFAULT_THUMBNAIL_OPTIONS, backgroundEveryMs: 0, backgroundPauseMs: 0, batchWaitMs: 30_000, maxBatch: 4, machineBusy: () => false };
+  const made = (s: SegmentRow) => store.thumbnails.get(s.id, 0) !== null;
+  const settle = async (until: () => boolean) => {
+    for (let i = 0; i < 400 && !until(); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it('gather for a while and are made together, one picture per segment', async () => {
+    const clock = new ManualClock(T0);
+    const a = camera();
+    const b = camera();
+    const segments = [addSegment(a.id, a.runId, 1, sample), addSegment(b.id, b.runId, 1, sample), addSegment(a.id, a.runId, 2, sample)];
+    const service = new ThumbnailService(store, new SegmentIndexCache(store), 'ffmpeg', silentLogger, options, clock);
+    await service.start();
+    for (const s of segments) service.onSegment(s);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(segments.filter(made)).toHaveLength(0); // still gathering
+    clock.advance(30_000);
+    await settle(() => segments.every(made));
+    for (const s of segments) expect(store.thumbnails.get(s.id, 0)).toMatchObject({ segmentId: s.id, slot: 0 });
+    service.stop();
+  });
+
+  it('a full batch goes at once; a request does not wait for the batch; a removed camera is left out', async () => {
+    const clock = new ManualClock(T0);
+    const a = camera();
+    const b = camera();
+    const service = new ThumbnailService(store, new SegmentIndexCache(store), 'ffmpeg', silentLogger, options, clock);
+    await service.start();
+    const full = [1, 2, 3, 4].map((seq) => addSegment(a.id, a.runId, seq, sample));
+    for (const s of full) service.onSegment(s);
+    await settle(() => full.every(made));
+    expect(full.every(made)).toBe(true); // maxBatch reached: no wait
+
+    const asked = addSegment(b.id, b.runId, 1, sample);
+    const gone = addSegment(a.id, a.runId, 5, sample);
+    service.onSegment(asked);
+    service.onSegment(gone);
+    expect((await service.get(thumbnailId(asked.id, 0))).row.segmentId).toBe(asked.id);
+    service.cameraRemoved(a.id);
+    clock.advance(30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(made(gone)).toBe(false);
+    service.stop();
+  });
+
+  it('a second batch queued while the first runs takes nothing from it', async () => {
+    const clock = new ManualClock(T0);
+    const a = camera();
+    const service = new ThumbnailService(store, new SegmentIndexCache(store), 'ffmpeg', silentLogger, options, clock);
+    await service.start();
+    const segments = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((seq) => addSegment(a.id, a.runId, seq, sample));
+    for (const s of segments) service.onSegment(s); // two full batches at once, the ninth gathering
+    clock.advance(30_000);
+    await settle(() => segments.every(made));
+    expect(segments.filter(made)).toHaveLength(9);
+    service.stop();
+  });
+
+  it('none while the machine is busy', async () => {
+    const clock = new ManualClock(T0);
+    const a = camera();
+    const segment = addSegment(a.id, a.runId, 1, sample);
+    const service = new ThumbnailService(store, new SegmentIndexCache(store), 'ffmpeg', silentLogger, { ...options, machineBusy: () => true }, clock);
+    await service.start();
+    service.onSegment(segment);
+    clock.advance(60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(made(segment)).toBe(false);
+    service.stop();
+  });
+});

@@ -3,6 +3,8 @@
  * decoded by ffmpeg as a single frame), stored beside the segment by the store,
  * deleted with it by retention. Made on request (the thumbnail route) and, in
  * the background, for the first slot of each new segment; one ffmpeg at a time.
+ * Background thumbnails are gathered for a while and made in batches by one
+ * ffmpeg: starting one costs more CPU than the picture it makes.
  * Everything keyed by a camera goes with it: cameraRemoved() drops its queued
  * jobs and stops the one running; a picture finished for a segment deleted
  * meanwhile is dropped by the store.
@@ -13,13 +15,14 @@ import type { SegmentRow, Store } from '../storage/store.ts';
 import type { ThumbnailRow } from '../storage/thumbnail-files.ts';
 import type { ServedFile } from '../storage/segment-files.ts';
 import type { Logger } from '../log.ts';
-import { systemClock, type Clock } from '../clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
 import { notFound } from '../errors.ts';
 import type { SegmentIndexCache } from '../playback/recording-index.ts';
 import type { SegmentIndex } from '../mp4/fragment-index.ts';
 import { JobQueue } from './job-queue.ts';
 import { parseThumbnailId, thumbnailId } from './thumbnail-id.ts';
-import { DEFAULT_RENDER, renderKeyframeJpeg } from './render-keyframe.ts';
+import { DEFAULT_RENDER, renderKeyframeJpeg, renderKeyframeJpegs } from './render-keyframe.ts';
+import { nodeProcessRunner } from '../ingest/process-runner.ts';
 
 export interface ThumbnailServiceOptions {
   /** Make slot 0 of new segments in the background (default true). */
@@ -29,18 +32,55 @@ export interface ThumbnailServiceOptions {
   width: number;
   /** Rest between background thumbnails. */
   backgroundPauseMs: number;
+  /** Background thumbnails wait up to this long for others to be made with them... */
+  batchWaitMs: number;
+  /** ...and at most this many are made by one ffmpeg. */
+  maxBatch: number;
+  /** No background thumbnail is started while this says the machine is busy. */
+  machineBusy: () => boolean;
 }
 
-export const DEFAULT_THUMBNAIL_OPTIONS: ThumbnailServiceOptions = { background: true, backgroundEveryMs: 60_000, width: 320, backgroundPauseMs: 250 };
+/**
+ * A batch's pipes are descriptors 3 to 2n + 2. The watchdog that ends
+ * children with the engine where there is no pdeathsig (macOS) keeps
+ * descriptors 8 and 9 for itself (process-runner.ts), so batches stay at 2
+ * there.
+ */
+const MAX_BATCH = nodeProcessRunner.parentDeath === 'watchdog' ? 2 : 8;
+
+export const DEFAULT_THUMBNAIL_OPTIONS: ThumbnailServiceOptions = {
+  background: true,
+  backgroundEveryMs: 60_000,
+  width: 320,
+  backgroundPauseMs: 250,
+  batchWaitMs: 60_000,
+  maxBatch: MAX_BATCH,
+  machineBusy: busy,
+};
+
+/** What a thumbnail is made from. */
+interface KeyframeSource {
+  segment: SegmentRow;
+  slot: number;
+  /** Init segment + the keyframe fragment. */
+  keyframe: Buffer;
+  offsetMs: number;
+}
 
 export type ThumbnailFile = ServedFile & { row: ThumbnailRow };
 
 export class ThumbnailService {
-  private readonly queue: JobQueue<ThumbnailRow>;
+  private readonly queue: JobQueue<ThumbnailRow | null>;
   private readonly abort = new AbortController();
   private readonly lastBackground = new Map<number, number>();
   /** Camera of every queued or running job (by thumbnail id), and the running job's own abort. */
   private readonly jobs = new Map<string, { cameraId: number; abort: AbortController }>();
+  /** Background thumbnails gathering for the next batch: segment id and camera. */
+  private gathering: { segmentId: number; cameraId: number }[] = [];
+  private batchTimer: TimerHandle | null = null;
+  /** Batches queued or running: their thumbnail ids. */
+  private readonly batched = new Map<string, string[]>();
+  private batches = 0;
 
   constructor(
     private readonly store: Store,
@@ -48,7 +88,7 @@ export class ThumbnailService {
     private readonly ffmpegPath: string,
     private readonly log: Logger,
     private readonly options: ThumbnailServiceOptions = DEFAULT_THUMBNAIL_OPTIONS,
-    clock: Clock = systemClock,
+    private readonly clock: Clock = systemClock,
   ) {
     this.queue = new JobQueue({ maxBackground: 64, backgroundPauseMs: options.backgroundPauseMs }, clock);
   }
@@ -66,11 +106,14 @@ export class ThumbnailService {
   stop(): void {
     this.abort.abort();
     this.queue.stop();
+    this.clock.clearTimeout(this.batchTimer);
+    this.gathering = [];
   }
 
   /** A camera was removed: its queued thumbnail jobs are dropped and the one running (if its) is stopped. */
   cameraRemoved(cameraId: number): void {
     this.lastBackground.delete(cameraId);
+    this.gathering = this.gathering.filter((g) => g.cameraId !== cameraId);
     const gone = new Set([...this.jobs].filter(([, j]) => j.cameraId === cameraId).map(([key]) => key));
     this.queue.cancel((key) => gone.has(key), notFound(`camera ${cameraId} was removed`));
     for (const key of gone) this.jobs.get(key)?.abort.abort();
@@ -86,13 +129,40 @@ export class ThumbnailService {
     if (!this.options.background) return;
     const last = this.lastBackground.get(segment.cameraId);
     if (last !== undefined && segment.start - last < this.options.backgroundEveryMs) return;
-    if (busy()) return;
+    if (this.options.machineBusy()) return;
     this.lastBackground.set(segment.cameraId, segment.start);
-    const key = thumbnailId(segment.id, 0);
-    this.jobs.set(key, { cameraId: segment.cameraId, abort: new AbortController() });
-    this.queue.enqueueBackground(key, () => this.make(key, segment.id, 0));
-    // A full backlog drops its oldest job: forget the cameras of jobs no longer queued.
-    for (const k of this.jobs.keys()) if (!this.queue.has(k)) this.jobs.delete(k);
+    this.gathering.push({ segmentId: segment.id, cameraId: segment.cameraId });
+    if (this.gathering.length >= this.options.maxBatch) this.flushBatch();
+    else if (!this.batchTimer) this.batchTimer = this.clock.setTimeout(() => this.flushBatch(), this.options.batchWaitMs);
+  }
+
+  /** Queues what has gathered as one background job (a request for one of them meanwhile makes it alone, and the batch skips it). */
+  private flushBatch(): void {
+    this.clock.clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    const batch = this.gathering;
+    this.gathering = [];
+    if (!batch.length) return;
+    const keys = batch.map((b) => thumbnailId(b.segmentId, 0));
+    for (const [i, key] of keys.entries()) if (!this.jobs.has(key)) this.jobs.set(key, { cameraId: batch[i].cameraId, abort: new AbortController() });
+    const batchKey = `batch-${++this.batches}`;
+    this.batched.set(batchKey, keys);
+    this.queue.enqueueBackground(batchKey, async () => {
+      try {
+        await this.makeBatch(keys);
+      } finally {
+        this.forgetBatch(batchKey);
+      }
+      return null;
+    });
+    // A full backlog drops its oldest job: forget the thumbnails of batches no longer queued.
+    for (const queued of [...this.batched.keys()]) if (!this.queue.has(queued)) this.forgetBatch(queued);
+  }
+
+  private forgetBatch(batchKey: string): void {
+    // A request for one of its thumbnails (queued or running under the thumbnail's own key) keeps the entry.
+    for (const key of this.batched.get(batchKey) ?? []) if (!this.queue.has(key)) this.jobs.delete(key);
+    this.batched.delete(batchKey);
   }
 
   /** The JPEG for a thumbnail id, made now if needed. Throws not_found for an unknown id or a deleted segment. */
@@ -105,7 +175,7 @@ export class ThumbnailService {
       const segment = this.store.getSegment(segmentId);
       if (!segment) throw notFound(`no recording with id ${segmentId}`);
       if (!this.jobs.has(id)) this.jobs.set(id, { cameraId: segment.cameraId, abort: new AbortController() });
-      row = await this.queue.request(id, () => this.make(id, segmentId, slot));
+      row = (await this.queue.request(id, () => this.make(id, segmentId, slot)))!;
     }
     const file = await this.store.files.served(row.file, `t${id}`, `thumbnail ${id}`);
     return { ...file, row };
@@ -120,6 +190,51 @@ export class ThumbnailService {
   }
 
   private async render(segmentId: number, slot: number, jobSignal: AbortSignal | undefined): Promise<ThumbnailRow> {
+    const source = await this.source(segmentId, slot);
+    if (!('keyframe' in source)) return source;
+    const signal = jobSignal ? AbortSignal.any([this.abort.signal, jobSignal]) : this.abort.signal;
+    const jpeg = await renderKeyframeJpeg(this.ffmpegPath, source.keyframe, { ...DEFAULT_RENDER, width: this.options.width, signal });
+    return this.save(source, jpeg);
+  }
+
+  /**
+   * Slot 0 of each of these thumbnails by one ffmpeg. Those made meanwhile
+   * (on request), of a segment or camera gone, or aborted are skipped; a
+   * picture the batch could not make is made alone, which gives it its own
+   * error (logged: nobody waits for a background thumbnail).
+   */
+  private async makeBatch(keys: string[]): Promise<void> {
+    const sources: { key: string; source: KeyframeSource }[] = [];
+    for (const key of keys) {
+      const abort = this.jobs.get(key)?.abort;
+      if (!abort || abort.signal.aborted) continue;
+      try {
+        const source = await this.source(parseThumbnailId(key)!.segmentId, 0);
+        if ('keyframe' in source) sources.push({ key, source });
+      } catch (err) {
+        this.log.debug(`thumbnail ${key}: ${(err as Error).message}`);
+      }
+    }
+    if (!sources.length) return;
+    const jpegs =
+      sources.length === 1
+        ? [await renderKeyframeJpeg(this.ffmpegPath, sources[0].source.keyframe, { ...DEFAULT_RENDER, width: this.options.width, signal: this.abort.signal }).catch((e: Error) => e)]
+        : await renderKeyframeJpegs(this.ffmpegPath, sources.map((s) => s.source.keyframe), { ...DEFAULT_RENDER, width: this.options.width, signal: this.abort.signal });
+    for (const [i, { key, source }] of sources.entries()) {
+      if (this.jobs.get(key)?.abort.signal.aborted || this.abort.signal.aborted) continue;
+      try {
+        const jpeg = jpegs[i];
+        if (jpeg instanceof Buffer) await this.save(source, jpeg);
+        else if (sources.length > 1) await this.render(source.segment.id, 0, this.jobs.get(key)?.abort.signal);
+        else throw jpeg;
+      } catch (err) {
+        this.log.debug(`thumbnail ${key}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** The keyframe a thumbnail is made from, or its row when it exists already. */
+  private async source(segmentId: number, slot: number): Promise<ThumbnailRow | KeyframeSource> {
     await this.swept.catch(() => undefined);
     const existing = this.store.thumbnails.get(segmentId, slot);
     if (existing) return existing;
@@ -132,11 +247,12 @@ export class ThumbnailService {
     if (i < 0) throw notFound(`recording ${segmentId} has no keyframe`);
     const fragment = index.fragments[i];
     const bytes = Buffer.concat([index.init, await this.store.files.readRange(segment.file, fragment.offset, fragment.size)]);
-    const signal = jobSignal ? AbortSignal.any([this.abort.signal, jobSignal]) : this.abort.signal;
-    const jpeg = await renderKeyframeJpeg(this.ffmpegPath, bytes, { ...DEFAULT_RENDER, width: this.options.width, signal });
-    const offsetMs = Math.round((fragment.videoTime * 1000) / index.videoTimescale);
-    const row = await this.store.thumbnails.save(segment, slot, offsetMs, jpeg);
-    if (!row) throw notFound(`recording ${segmentId} was deleted`);
+    return { segment, slot, keyframe: bytes, offsetMs: Math.round((fragment.videoTime * 1000) / index.videoTimescale) };
+  }
+
+  private async save(source: KeyframeSource, jpeg: Buffer): Promise<ThumbnailRow> {
+    const row = await this.store.thumbnails.save(source.segment, source.slot, source.offsetMs, jpeg);
+    if (!row) throw notFound(`recording ${source.segment.id} was deleted`);
     return row;
   }
 }
