@@ -16,9 +16,10 @@
  * start-up (module loading, the garbage collector shrinking the heap after
  * it) and its first thumbnail batch (60 s after the first segment closed).
  * Measured 8 s after the start, as this bench did until December 2026, the
- * start-up's garbage collection alone made Keepwatch look 1.5× more costly
- * than it is; a 20 s window also missed the thumbnails, which cost more
- * than everything else the engine does for a camera at this bitrate.
+ * engine process of 4 cameras used 0.6–1.1 % of a core, most of it the
+ * garbage collector shrinking the heap after start-up, against 0.14 % once
+ * settled; and its 20 s window missed the thumbnails, which cost more than
+ * everything else the engine does for a camera at this bitrate.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
