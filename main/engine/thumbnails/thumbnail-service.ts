@@ -216,20 +216,15 @@ export class ThumbnailService {
       }
     }
     if (!sources.length) return;
-    const options = { ...DEFAULT_RENDER, width: this.options.width, signal: this.abort.signal };
     // A batch ffmpeg that could not start, took too long or was stopped: nothing made; requests make them later.
-    const jpegs: (Buffer | Error)[] =
-      sources.length === 1
-        ? [await renderKeyframeJpeg(this.ffmpegPath, sources[0].source.keyframe, options).catch((e: Error) => e)]
-        : await renderKeyframeJpegs(this.ffmpegPath, sources.map((s) => s.source.keyframe), options).catch((e: Error) => {
-            this.log.debug(`thumbnail batch: ${e.message}`);
-            return [];
-          });
+    const jpegs = await renderKeyframeJpegs(this.ffmpegPath, sources.map((s) => s.source.keyframe), { ...DEFAULT_RENDER, width: this.options.width, signal: this.abort.signal }).catch((e: Error) => {
+      this.log.debug(`thumbnail batch: ${e.message}`);
+      return [];
+    });
     for (const [i, { key, source }] of sources.entries()) {
-      if (this.jobs.get(key)?.abort.signal.aborted || this.abort.signal.aborted) continue;
+      const jpeg = jpegs[i];
+      if (jpeg === undefined || this.jobs.get(key)?.abort.signal.aborted || this.abort.signal.aborted) continue;
       try {
-        const jpeg = jpegs[i];
-        if (jpeg === undefined) continue;
         if (jpeg instanceof Buffer) await this.save(source, jpeg);
         else if (sources.length > 1) await this.render(source.segment.id, 0, this.jobs.get(key)?.abort.signal);
         else throw jpeg;
