@@ -316,6 +316,7 @@ export class Engine extends EventEmitter {
           hub,
           cameraId: request.cameraId,
           fps: request.fps,
+          keyframesWhenStill: request.keyframesWhenStill,
           ffmpegPath: () => this.ffmpegPath,
           runner: lowPriorityDecoders,
           log: log.child(`camera ${request.cameraId}`),
@@ -324,7 +325,13 @@ export class Engine extends EventEmitter {
           onEnd: (reason) => request.onError?.(`the camera's stream ended (${reason})`),
         });
         if (!source) throw new Error('the camera has no stream to decode');
-        return { close: () => source.close(), dropped: () => source.stats().droppedBusy, skipped: () => source.stats().skippedFragments };
+        return {
+          close: () => source.close(),
+          dropped: () => source.stats().droppedBusy,
+          skipped: () => source.stats().skippedFragments,
+          stayAwake: (ms) => source.stayAwake(ms),
+          decoding: () => source.stats().decoding,
+        };
       },
     });
   }

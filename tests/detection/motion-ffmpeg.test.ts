@@ -135,3 +135,69 @@ describe('motion from a real camera feed (ffmpeg)', () => {
     expect(hub.stats().feeds['1/sub'].viewers).toBe(0);
   });
 });
+
+describe('motion on a still picture decoded keyframes only (ffmpeg)', () => {
+  // Motion starts between two keyframes (4.4 s; keyframes every second).
+  const script = { seconds: 12, motion: [{ from: 4400, to: 7500 }], lightStepAt: 10_000 };
+  let clip: Clip;
+  let hub: LiveHub;
+  let source: FrameSource | null = null;
+
+  beforeAll(async () => {
+    clip = await makeClip(script);
+    const catalog = new FakeCatalog();
+    catalog.cameras.set(1, [{ kind: 'main', codec: 'h264' }]);
+    hub = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log: silentLogger });
+  });
+
+  afterAll(() => {
+    source?.close();
+    hub?.stop();
+  });
+
+  it('wakes on the first keyframe that shows motion, catches up its GOP, and finds the same motion', async () => {
+    const detector = new MotionDetector({ sensitivity: 5, minDurationMs: 1000 });
+    const frames: { at: number; mode: string }[] = [];
+    const transitions: MotionTransition[] = [];
+    source = startFrameSource({
+      hub,
+      cameraId: 1,
+      fps: 5,
+      ffmpegPath: 'ffmpeg',
+      log: silentLogger,
+      keyframesWhenStill: true,
+      stillWarmupMs: 2000,
+      onFrame(frame) {
+        frames.push({ at: frame.at, mode: source!.stats().decoding });
+        const r = detector.process(frame);
+        if (r.transition) transitions.push(r.transition);
+        // What the camera pipeline does: every frame while something moves, and a second after.
+        if (r.boxes.length) source!.stayAwake(1000);
+      },
+    });
+    const start = Date.now() + 200;
+    await playClip(hub, 1, 'main', clip, start);
+    await waitFor(() => frames.some((f) => f.at >= start + 10_900), { timeoutMs: 5000, what: 'the last keyframe' });
+    const stats = source!.stats();
+
+    // The same motion as decoding every frame finds: one, within 1 s of the script (it is first seen on the 5 s keyframe).
+    expect(transitions.map((t) => t.type)).toEqual(['start', 'end']);
+    expect(transitions[0].at - (start + 4400)).toBeGreaterThanOrEqual(-100);
+    expect(transitions[0].at - (start + 4400)).toBeLessThanOrEqual(1000);
+    expect(Math.abs(transitions[1].at - (start + 7500))).toBeLessThanOrEqual(1000);
+    // Still stretches were decoded a keyframe a second: 2.x–4 s and from about 10 s (motion, 2 s of quiet, 1 s more).
+    expect(stats.wakes).toBe(1);
+    expect(stats.stillKeyframes).toBeGreaterThanOrEqual(3);
+    const still = frames.filter((f) => f.at > start + 2500 && f.at < start + 4900);
+    expect(still.length).toBeLessThanOrEqual(4); // every frame would be 12
+    for (const f of still) {
+      const off = (f.at - start) % 1000;
+      expect(Math.min(off, 1000 - off)).toBeLessThanOrEqual(60); // the keyframes' capture times
+    }
+    // Woken: every frame (5 per second) from the 5 s keyframe on, through the motion.
+    const awake = frames.filter((f) => f.at >= start + 5000 && f.at < start + 7500);
+    expect(awake.length).toBeGreaterThanOrEqual(11);
+    for (let i = 1; i < frames.length; i++) expect(frames[i].at).toBeGreaterThan(frames[i - 1].at);
+    expect(frames.length).toBeLessThan(script.seconds * 5 * 0.8); // about 45 of 60 in this busy clip
+  });
+});

@@ -12,6 +12,7 @@ import type { LiveViewer, StreamDescription } from '../../main/engine/live/live-
 import type { RgbFrame } from '../../main/engine/detection/types.ts';
 import { silentLogger } from '../../main/engine/log.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { makeClip } from './motion-clip.ts';
 
 class FakeProcess extends EventEmitter {
   static nextPid = 1000;
@@ -105,6 +106,7 @@ describe('detection decoder arguments', () => {
     expect(joined).toContain('-f mp4 -i pipe:0');
     expect(joined).toContain('-vf fps=5,scale=640:360:flags=area');
     expect(joined).toMatch(/-pix_fmt yuv420p -f rawvideo pipe:1$/);
+    expect(joined).toContain('-flush_packets 1'); // a frame leaves whole, not partly held until the next
     expect(frameDecoderArgs({ fps: 5, size: { width: 64, height: 36 }, format: 'rgb24' }).join(' ')).toMatch(/-pix_fmt rgb24 -f rawvideo pipe:1$/);
     expect(joined).not.toContain('nobuffer');
     expect(() => frameDecoderArgs({ fps: 0, size: { width: 2, height: 2 } })).toThrow();
@@ -120,30 +122,33 @@ describe('detection decoder arguments', () => {
 });
 
 describe('frame clock', () => {
-  it('spaces frames by the frame period on the media clock, mapped to the wall clock', () => {
-    const clock = new FrameClock(5);
+  it('maps media times to the wall clock by the earliest arrival', () => {
+    const clock = new FrameClock();
     // Fragments of 250 ms; the first two arrive together (cached GOP replayed), later ones on time.
-    clock.fragment(10_000, 0, 250);
-    clock.fragment(10_000, 250, 500);
-    clock.fragment(10_260, 500, 750);
-    clock.fragment(10_505, 750, 1000);
+    clock.fragment(10_000, 250);
+    clock.fragment(10_000, 500);
+    clock.fragment(10_260, 750);
+    clock.fragment(10_505, 1000);
     // Offset = min(arrival - media end) = 10_000 - 500 (the second fragment was on time; the first was late).
     expect(clock.frameTime(0, 20_000)).toBe(9500);
-    expect(clock.frameTime(3, 20_000)).toBe(9500 + 600);
+    expect(clock.frameTime(600, 20_000)).toBe(9500 + 600);
     // Never after now.
-    expect(clock.frameTime(3, 9_900)).toBe(9_900);
+    expect(clock.frameTime(600, 9_900)).toBe(9_900);
   });
 
   it('forgets the old media clock when the decoder restarts (a new run starts its media time again)', () => {
-    const clock = new FrameClock(5);
-    clock.fragment(10_000, 0, 250);
+    const clock = new FrameClock();
+    clock.fragment(10_000, 250);
     clock.restart();
-    clock.fragment(50_000, 0, 250);
+    clock.fragment(50_000, 250);
     expect(clock.frameTime(0, 60_000)).toBe(49_750);
   });
 
   it('uses the arrival time when it knows no media time', () => {
-    expect(new FrameClock(5).frameTime(7, 1234)).toBe(1234);
+    expect(new FrameClock().frameTime(null, 1234)).toBe(1234);
+    const clock = new FrameClock();
+    clock.fragment(10_000, 250);
+    expect(clock.frameTime(null, 1234)).toBe(1234);
   });
 });
 
@@ -276,6 +281,43 @@ describe('detection frame source', () => {
     expect(Buffer.concat(runner.last.written).toString()).toBe('INITK2');
     expect(restarts).toEqual(['new-run', 'decoder-restart']);
     expect(source.stats().decoderCrashes).toBe(1);
+  });
+
+  it('with keyframes when still: only still keyframes reach ffmpeg after the warm-up, every fragment while kept awake; a stream whose times jump back gets a fresh decoder', async () => {
+    const clip = await makeClip({ seconds: 8, motion: [], lightStepAt: null });
+    const { feed, runner, source, advance, restarts } = setup({ keyframesWhenStill: true, stillWarmupMs: 1000 });
+    feed.viewer!.init(description(), clip.init);
+    const proc = runner.last;
+    const key = (i: number) => clip.fragments[i].info.runs[0].startsWithSync;
+    const push = (i: number, bytes = clip.fragments[i].bytes) => {
+      advance(250);
+      feed.viewer!.fragment(bytes, key(i));
+    };
+    const writes = () => proc.written.length;
+    for (let i = 0; i < 8; i++) push(i); // 0–1 s: warm-up, every fragment; from the keyframe at 1 s, keyframes alone
+    const afterWarmup = writes();
+    expect(afterWarmup).toBe(1 + 4 + 3);
+    for (let i = 8; i < 16; i++) push(i); // 2–4 s: still
+    expect(source.stats()).toMatchObject({ decoding: 'keyframes', wakes: 0 });
+    expect(writes() - afterWarmup).toBe(3 * 2); // two keyframes, each with its two push-out frames
+    source.stayAwake(2000);
+    const beforeWake = writes();
+    push(16); // a keyframe fragment: on whole from here
+    push(17);
+    expect(writes() - beforeWake).toBe(2);
+    expect(source.stats()).toMatchObject({ decoding: 'every-frame', wakes: 1 });
+    expect(source.stats().stillKeyframes).toBe(3);
+
+    // The camera's clock jumps back to the start within the same run: the feed cannot continue its timeline.
+    push(0);
+    expect(proc.killed).toBe('SIGKILL');
+    expect(runner.spawned).toHaveLength(1);
+    push(18); // not a keyframe: still waiting
+    expect(runner.spawned).toHaveLength(1);
+    push(20);
+    expect(key(20)).toBe(true);
+    expect(runner.spawned).toHaveLength(2);
+    expect(restarts).toEqual(['new-run', 'decoder-restart']);
   });
 
   it('close() kills ffmpeg and detaches from the feed; nothing more is written', () => {

@@ -12,6 +12,9 @@ import { encodeFrameJpeg } from '../../main/engine/detection/frame-jpeg.ts';
 export interface FakeSource {
   request: FrameSourceRequest;
   closed: boolean;
+  /** Frame times after which the pipeline asked for every frame (stayAwake). */
+  awakeAfter: number[];
+  decoding: 'every-frame' | 'keyframes';
 }
 
 /** Tiny valid JPEG-looking bytes (SOI … EOI) for tests that do not look at the picture. */
@@ -30,6 +33,8 @@ export class FakeWorld {
   detectorDropped = 0;
   detectorAvailable = true;
   jpegs = 0;
+  /** The frame being handed to the pipeline now. */
+  private frameAt = NaN;
 
   constructor(private readonly opts: { ffmpegPath?: string } = {}) {}
 
@@ -43,6 +48,7 @@ export class FakeWorld {
     const data = new Uint8Array(width * height * 3);
     // A picture worth a thumbnail: a grey gradient with a bright block.
     for (let i = 0; i < width * height; i++) data.fill((i % width) * 3, i * 3, i * 3 + 3);
+    this.frameAt = at;
     for (const s of this.open(cameraId)) s.request.onFrame({ width, height, data, at });
   }
 
@@ -54,9 +60,9 @@ export class FakeWorld {
     const world = this;
     return {
       startFrameSource(request) {
-        const source: FakeSource = { request, closed: false };
+        const source: FakeSource = { request, closed: false, awakeAfter: [], decoding: 'every-frame' };
         world.sources.push(source);
-        return { close: () => void (source.closed = true) };
+        return { close: () => void (source.closed = true), stayAwake: () => void source.awakeAfter.push(world.frameAt), decoding: () => source.decoding };
       },
       createMotionDetector(config: DetectionConfig) {
         return new ScriptedMotion(world.motion, config.minDurationMs);

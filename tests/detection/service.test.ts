@@ -125,6 +125,25 @@ describe('motion events and review items', () => {
     expect(r.alerts).toHaveLength(0);
   });
 
+  it('keeps the frame source decoding every frame while something moves and a moment after, then lets it go back to keyframes', async () => {
+    const r = await rig();
+    const cam = r.camera('porch', { enabled: true, objects: false, minDurationMs: 1000 });
+    moving(r.world, T0 + 2000, T0 + 6000);
+    await r.run(cam, T0, T0 + 12_000);
+    const [source] = r.world.open(cam);
+    expect(source.request.keyframesWhenStill).toBe(true); // the default: stillDecoding 'keyframes'
+    // Asked on every moving frame, not before, and not while the motion event only waits for its end.
+    const movingFrames = Array.from({ length: (5800 - 2000) / FRAME_MS + 1 }, (_, i) => T0 + 2000 + i * FRAME_MS);
+    expect(source.awakeAfter).toEqual(movingFrames);
+    expect(r.service.listEvents({ camera: cam, from: T0 - 1, to: T0 + 60_000 })[0]).toMatchObject({ start: T0 + 2000, end: T0 + 5800 });
+    source.decoding = 'keyframes';
+    expect(r.service.runtime(cam).decoding).toBe('keyframes');
+
+    const every = r.camera('garage', { enabled: true, objects: false, stillDecoding: 'every-frame' });
+    await r.run(every, T0, T0 + 1000);
+    expect(r.world.open(every)[0].request.keyframesWhenStill).toBe(false);
+  });
+
   it('gives no event for motion shorter than the minimum duration', async () => {
     const r = await rig();
     const cam = r.camera('rain', { enabled: true, objects: false, minDurationMs: 2000 });

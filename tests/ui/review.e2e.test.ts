@@ -157,6 +157,8 @@ describe('detection settings', () => {
 
     await dialog.locator('.kwd-switch').click();
     await expect(dialog.getByTestId('detection-enabled').isChecked()).resolves.toBe(true);
+    // Keyframes only while the picture is still: on by default (the person later in this test is still found).
+    await expect(dialog.getByTestId('detection-still-keyframes').isChecked()).resolves.toBe(true);
 
     // A half-drawn polygon: Escape cancels it and leaves the dialog open.
     await dialog.getByTestId('draw-zone').click();
@@ -195,8 +197,9 @@ describe('detection settings', () => {
 
     await dialog.getByTestId('detection-save').click();
     await hasText(dialog.locator('.kwf-actions__note'), 'Saved');
-    const saved = await call<{ config: { enabled: boolean; zones: { id: string; name: string; polygon: [number, number][] }[]; masks: unknown[] } }>('getDetection', { id: cameraId });
+    const saved = await call<{ config: { enabled: boolean; stillDecoding: string; zones: { id: string; name: string; polygon: [number, number][] }[]; masks: unknown[] } }>('getDetection', { id: cameraId });
     expect(saved.config.enabled).toBe(true);
+    expect(saved.config.stillDecoding).toBe('keyframes');
     expect(saved.config.masks).toEqual([]);
     expect(saved.config.zones.map((z) => [z.id, z.name])).toEqual([['gate-path', 'Gate path']]);
     const polygon = saved.config.zones[0].polygon;

@@ -48,6 +48,14 @@ const RECHECK_MS = 2000;
 /** A lost object that comes back (same label, same place) within this long continues its event. */
 const REJOIN_MS = 5000;
 const OBJECT_SOURCE = 'keepwatch/object';
+/**
+ * With `stillDecoding: 'keyframes'`, every frame is decoded while something
+ * moves or is followed, and this long after (then keyframes only, until
+ * motion shows on one again). Not while a motion event merely waits for its
+ * end (`quietMs` without motion): the keyframes still see motion that
+ * resumes, and the end is backdated to the last moving frame either way.
+ */
+const AWAKE_AFTER_MS = 1000;
 
 export class CameraPipeline {
   private source: FrameSourceHandle | null = null;
@@ -91,6 +99,7 @@ export class CameraPipeline {
       this.source = this.parts.startFrameSource({
         cameraId: this.cameraId,
         fps: this.config.fps,
+        keyframesWhenStill: this.config.stillDecoding === 'keyframes',
         onFrame: (frame) => this.onFrame(frame),
         onRestart: (reason) => this.motion?.reset?.(reason),
         onError: (message) => this.failed(message),
@@ -141,6 +150,7 @@ export class CameraPipeline {
       framesProcessed: this.stats.framesProcessed,
       framesDropped: this.stats.framesDropped + sourceDropped,
       fragmentsSkipped: this.source?.skipped?.() ?? 0,
+      decoding: this.source ? (this.source.decoding?.() ?? 'every-frame') : null,
       inferences: this.stats.inferences,
       inferencesDropped: this.stats.inferencesDropped,
       motion: this.motionEventId !== null,
@@ -184,6 +194,17 @@ export class CameraPipeline {
     }
     this.onMotion(m, frame);
     this.maybeDetectObjects(m, frame);
+    if (this.busy(m)) this.source?.stayAwake?.(AWAKE_AFTER_MS);
+  }
+
+  /** Something moves, or objects are followed or looked at: every frame is wanted. */
+  private busy(m: MotionFrameResult): boolean {
+    return (
+      m.boxes.length > 0 ||
+      this.detecting ||
+      this.tracked.some((t) => !t.stationary) ||
+      (this.recheck !== null && m.at <= this.recheck.until)
+    );
   }
 
   private onMotion(m: MotionFrameResult, frame: RgbFrame): void {

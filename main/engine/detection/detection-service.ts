@@ -79,6 +79,7 @@ const OFF_RUNTIME: DetectionRuntime = {
   framesProcessed: 0,
   framesDropped: 0,
   fragmentsSkipped: 0,
+  decoding: null,
   inferences: 0,
   inferencesDropped: 0,
   motion: false,

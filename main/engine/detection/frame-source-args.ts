@@ -66,6 +66,10 @@ export function frameDecoderArgs(o: DecoderArgsOptions): string[] {
     '-vf', `fps=${o.fps},scale=${width}:${height}:flags=area,setsar=1`,
     // The fps filter already made the rate constant: frame k is k/fps after the first.
     '-fps_mode', 'passthrough',
+    // Each frame leaves whole at once: without this the last part of a frame
+    // that overruns the output buffer waits for the next frame (200 ms at 5 fps,
+    // a second for a still keyframe, decoder-feed.ts).
+    '-flush_packets', '1',
     '-pix_fmt', o.format ?? 'yuv420p',
     '-f', 'rawvideo',
     'pipe:1',

@@ -11,6 +11,7 @@
  *     onEnd(reason) {...},               // the camera or stream was removed, or the server shuts down
  *     onError(message) {...},            // ffmpeg cannot be started (it keeps retrying)
  *   });                                  // null when the camera (or its stream) does not exist
+ *   source.stayAwake(ms);                // decode every frame for at least ms (keyframesWhenStill)
  *   source.stats(); source.close();
  *
  * - It is a LiveViewer of the camera's sub stream (the main stream when it
@@ -19,6 +20,8 @@
  *   rate, longer side ≤ 640 px (frames carry `format: 'yuv420p'`).
  * - Frame times: see frame-source-clock.ts (the fragments' media times mapped
  *   to the wall clock; the arrival time when that is unknown).
+ * - `keyframesWhenStill`: while the consumer does not keep it awake, only
+ *   keyframes are decoded (decoder-feed.ts).
  * - Never waits: fragments are written to ffmpeg's stdin without waiting; when
  *   more than `maxQueuedBytes` is queued there (ffmpeg cannot keep up) the
  *   source skips ahead to the next keyframe itself, and past the hub's own
@@ -39,13 +42,12 @@ import type { Logger } from '../log.ts';
 import type { StreamKind } from '../storage/store.ts';
 import type { LivePlan, LiveSubscription } from '../live/live-hub.ts';
 import type { DropReason, LiveViewer, StreamDescription } from '../live/live-stream.ts';
-import { readBoxHeader } from '../mp4/boxes.ts';
-import { parseMoof, videoRun } from '../mp4/fragment.ts';
 import { parseInit, type InitInfo } from '../mp4/init.ts';
 import { frameBytes } from './frame-format.ts';
 import type { FrameFormat, RgbFrame } from './types.ts';
 import { decodeSize, frameDecoderArgs, type DecodeSize } from './frame-source-args.ts';
 import { FrameClock } from './frame-source-clock.ts';
+import { DecoderFeed, type DecodeMode } from './decoder-feed.ts';
 
 /**
  * Spawns the decoder with stdin, stdout and stderr piped (an argument array,
@@ -95,6 +97,10 @@ export interface FrameSourceOptions {
   now?: () => number;
   /** Bytes queued on ffmpeg's stdin beyond which the source skips to the next keyframe. */
   maxQueuedBytes?: number;
+  /** Decode only keyframes until `stayAwake` is called (decoder-feed.ts); default false. */
+  keyframesWhenStill?: boolean;
+  /** With keyframesWhenStill: every frame is decoded this long after each decoder start (default 5000 ms). */
+  stillWarmupMs?: number;
   onFrame(frame: RgbFrame): void | Promise<unknown>;
   /** The decoder restarted on a new picture sequence: relearn the background. */
   onRestart?(reason: FrameSourceRestart): void;
@@ -123,10 +129,19 @@ export interface FrameSourceStats {
   /** Decoder starts (one per camera run, plus crash restarts). */
   decoderStarts: number;
   decoderCrashes: number;
+  /** What the decoder is given now: every frame, or keyframes only while the picture is still. */
+  decoding: DecodeMode;
+  /** Keyframes decoded alone while the picture was still, and fragments not decoded then. */
+  stillKeyframes: number;
+  stillFragments: number;
+  /** Times every-frame decoding resumed. */
+  wakes: number;
 }
 
 export interface FrameSource {
   readonly stream: StreamKind;
+  /** Decode every frame for at least `ms` from now (something moves); no effect unless keyframesWhenStill. */
+  stayAwake(ms: number): void;
   stats(): FrameSourceStats;
   close(): void;
 }
@@ -151,7 +166,10 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly runner: FrameDecoderRunner;
-  private readonly clock: FrameClock;
+  private readonly clock = new FrameClock();
+  private feed: DecoderFeed | null = null;
+  /** Feed counters of the decoders before the current one. */
+  private readonly earlier = { stillKeyframes: 0, stillFragments: 0, wakes: 0 };
   private subscription: LiveSubscription | null = null;
   private proc: ChildProcess | null = null;
   private closed = false;
@@ -176,6 +194,8 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
   private ending: ChildProcess | null = null;
   private stderrTail = '';
   private lastAt = -Infinity;
+  /** Media time of the frame delivered last by this decoder. */
+  private lastMediaMs = -Infinity;
   private readonly counters = { decoded: 0, delivered: 0, droppedBusy: 0, skippedFragments: 0, decoderStarts: 0, decoderCrashes: 0 };
 
   constructor(
@@ -185,7 +205,6 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     this.log = o.log;
     this.now = o.now ?? Date.now;
     this.runner = o.runner ?? nodeDecoderRunner;
-    this.clock = new FrameClock(o.fps);
   }
 
   start(): boolean {
@@ -215,8 +234,24 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     this.kill();
   }
 
+  stayAwake(ms: number): void {
+    this.feed?.wake(this.now(), ms);
+  }
+
   stats(): FrameSourceStats {
-    return { cameraId: this.o.cameraId, stream: this.stream, running: this.proc !== null, pid: this.proc?.pid, size: this.size, ...this.counters };
+    const feed = this.feed?.stats();
+    return {
+      cameraId: this.o.cameraId,
+      stream: this.stream,
+      running: this.proc !== null,
+      pid: this.proc?.pid,
+      size: this.size,
+      ...this.counters,
+      decoding: feed?.mode ?? 'every-frame',
+      stillKeyframes: this.earlier.stillKeyframes + (feed?.stillKeyframes ?? 0),
+      stillFragments: this.earlier.stillFragments + (feed?.stillFragments ?? 0),
+      wakes: this.earlier.wakes + (feed?.wakes ?? 0),
+    };
   }
 
   // ---------------------------------------------------------------- LiveViewer
@@ -262,12 +297,25 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
       if (!keyframe || this.backlog() > (this.o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED) / 2) {
         this.skipToKeyframe = true;
         this.counters.skippedFragments++;
+        this.feed?.lost();
         return;
       }
       this.skipToKeyframe = false;
     }
-    this.timeFragment(bytes);
-    this.write(bytes);
+    const now = this.now();
+    let fed;
+    try {
+      fed = this.feed!.push(bytes, keyframe, now);
+    } catch (err) {
+      // A timeline the feed cannot continue (a stream whose times jump back): a new decoder, fresh, at the next keyframe.
+      this.log.warn(`camera ${this.o.cameraId}: detection feed: ${(err as Error).message}; restarting the decoder at the next keyframe`);
+      this.kill();
+      this.restartAtKeyframe = true;
+      this.restartNotBefore = now;
+      return;
+    }
+    if (fed.mediaEndMs !== null) this.clock.fragment(now, fed.mediaEndMs);
+    for (const b of fed.out) this.write(b);
   }
 
   offline(): void {
@@ -319,7 +367,11 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     this.proc = proc;
     this.counters.decoderStarts++;
     this.clock.restart();
+    const before = this.feed?.stats();
+    if (before) for (const k of ['stillKeyframes', 'stillFragments', 'wakes'] as const) this.earlier[k] += before[k];
+    this.feed = new DecoderFeed(this.runInfo, { fps: this.o.fps, keyframesWhenStill: this.o.keyframesWhenStill ?? false, warmupMs: this.o.stillWarmupMs }, this.now());
     this.frameIndex = 0;
+    this.lastMediaMs = -Infinity;
     this.filled = 0;
     this.pending = newFrameBuffer(frameBytes(size.width, size.height, FORMAT));
     this.spare = null;
@@ -374,14 +426,18 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
     const index = this.frameIndex++;
     this.counters.decoded++;
     if (this.crashesInARow > 0 && this.counters.decoded % 50 === 0) this.crashesInARow = 0; // it works again
+    const mediaMs = this.feed?.frameMediaTime(index) ?? null;
+    // A frame standing for a moment already delivered: a still keyframe's push-out frames, a catch-up's first (decoder-feed.ts).
+    if (mediaMs !== null && mediaMs <= this.lastMediaMs) return;
     if (this.busy) {
       this.counters.droppedBusy++;
       return; // `pending` is reused for the next frame
     }
     const now = this.now();
     // Strictly increasing, whatever the clock estimate does across restarts.
-    const at = Math.max(this.clock.frameTime(index, now), this.lastAt + 1);
+    const at = Math.max(this.clock.frameTime(mediaMs, now), this.lastAt + 1);
     this.lastAt = at;
+    if (mediaMs !== null) this.lastMediaMs = mediaMs;
     // While this frame is with the consumer, the other buffer fills; a frame that completes while the
     // consumer is still busy is dropped above, so `data` is never overwritten before the consumer is done.
     this.pending = this.spare ?? newFrameBuffer(data.length);
@@ -403,23 +459,6 @@ class DetectionFrameSource implements LiveViewer, FrameSource {
           this.log.warn(`camera ${this.o.cameraId}: detection frame handler failed: ${(err as Error)?.message ?? err}`);
         },
       );
-    }
-  }
-
-  /** Feeds the frame clock with the fragment's media span; unparsable fragments just leave it as it is. */
-  private timeFragment(bytes: Buffer): void {
-    const info = this.runInfo;
-    const video = info?.video;
-    if (!info || !video || video.timescale <= 0) return;
-    try {
-      const moof = readBoxHeader(bytes, 0);
-      if (!moof || moof.type !== 'moof') return;
-      const run = videoRun(parseMoof(bytes.subarray(0, moof.size), info), info);
-      if (!run) return;
-      const toMs = 1000 / video.timescale;
-      this.clock.fragment(this.now(), run.baseDecodeTime * toMs, (run.baseDecodeTime + run.duration) * toMs);
-    } catch {
-      // not a fragment we can read: frames fall back to arrival times
     }
   }
 

@@ -15,11 +15,17 @@ export interface FrameSourceHandle {
   dropped?(): number;
   /** Video fragments never decoded because the decoder had fallen behind; optional. */
   skipped?(): number;
+  /** Decode every frame for at least `ms` from now (with keyframesWhenStill); optional. */
+  stayAwake?(ms: number): void;
+  /** Whether every frame is decoded now, or keyframes only (the picture is still); optional. */
+  decoding?(): 'every-frame' | 'keyframes';
 }
 
 export interface FrameSourceRequest {
   cameraId: number;
   fps: number;
+  /** Decode only keyframes while the pipeline does not keep the source awake (stillDecoding 'keyframes'). */
+  keyframesWhenStill?: boolean;
   onFrame(frame: RgbFrame): void;
   /** The stream restarted (reconnect, new init): the motion background is stale. */
   onRestart(reason: string): void;

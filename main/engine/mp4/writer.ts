@@ -2,7 +2,8 @@
  * Writes fragmented MP4 for one H.264 video track: an init segment (ftyp +
  * moov) and one fragment (moof + mdat) per frame. Pure. Used for the live
  * transcode's output (flv/to-fmp4.ts), which must leave as each frame is
- * encoded; init.ts and fragment.ts read back what it writes.
+ * encoded, and the detection decoder's still-picture keyframes
+ * (detection/decoder-feed.ts); init.ts and fragment.ts read back what it writes.
  */
 
 export interface AvcTrack {
@@ -25,6 +26,8 @@ export interface VideoSample {
   keyframe: boolean;
   /** The access unit, length-prefixed NAL units (AVCC). */
   data: Buffer;
+  /** The track it belongs to; default TRACK_ID (this writer's init segment). */
+  trackId?: number;
 }
 
 /** The only track's id. */
@@ -83,7 +86,7 @@ export function videoFragment(sample: VideoSample): { bytes: Buffer; moofLength:
   const trunOf = (dataOffset: number) =>
     fullBox('trun', 1, TRUN_FLAGS, u32(1), u32(dataOffset), u32(sample.duration), u32(sample.data.length), u32(sample.keyframe ? SAMPLE_KEY : SAMPLE_DEPENDENT), i32(sample.compositionOffset));
   const moofOf = (dataOffset: number) =>
-    box('moof', fullBox('mfhd', 0, 0, u32(sample.sequence)), box('traf', fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF, u32(TRACK_ID)), tfdt, trunOf(dataOffset)));
+    box('moof', fullBox('mfhd', 0, 0, u32(sample.sequence)), box('traf', fullBox('tfhd', 0, TFHD_DEFAULT_BASE_IS_MOOF, u32(sample.trackId ?? TRACK_ID)), tfdt, trunOf(dataOffset)));
   const moofLength = moofOf(0).length;
   const mdatHeader = Buffer.concat([u32(8 + sample.data.length), Buffer.from('mdat')]);
   return { bytes: Buffer.concat([moofOf(moofLength + 8), mdatHeader, sample.data]), moofLength };

@@ -327,6 +327,19 @@ function SettingsPane({ config, onChange, detection }: { config: DetectionConfig
       <p className="kwf-field__hint" id="kwd-min-hint">
         Motion shorter than this is ignored (insects, rain). 0 to 30 s.
       </p>
+      <label className="kwd-check">
+        <input
+          type="checkbox"
+          checked={config.stillDecoding === 'keyframes'}
+          onChange={(e) => set('stillDecoding', e.target.checked ? 'keyframes' : 'every-frame')}
+          aria-describedby="kwd-still-hint"
+          data-testid="detection-still-keyframes"
+        />
+        <span>Save CPU while the picture is still</span>
+      </label>
+      <p className="kwf-field__hint" id="kwd-still-hint">
+        Only keyframes are decoded until something moves (about one a second); then every frame. Off: every frame, always.
+      </p>
 
       <label className="kwf-field">
         <span className="kwf-field__label">
@@ -372,7 +385,8 @@ function runtimeLine(r: CameraDetection['runtime']): string {
     .map(([l, n]) => `${n} ${labelName(l).toLowerCase()}`)
     .join(', ');
   const dropped = r.framesDropped + r.inferencesDropped;
-  return `Running · ${r.motion ? 'motion now' : 'no motion'}${objs ? ` · ${objs} in view` : ''} · ${r.framesProcessed} frames${dropped ? ` · ${dropped} dropped (CPU busy)` : ''}`;
+  const still = r.decoding === 'keyframes' ? ' · still: keyframes only' : '';
+  return `Running · ${r.motion ? 'motion now' : 'no motion'}${objs ? ` · ${objs} in view` : ''}${still} · ${r.framesProcessed} frames${dropped ? ` · ${dropped} dropped (CPU busy)` : ''}`;
 }
 
 function LabelChips({ title, value, onChange, disabled, only, testId, hint }: { title: string; value: ObjectLabel[]; onChange: (l: ObjectLabel[]) => void; disabled?: boolean; only?: ObjectLabel[]; testId: string; hint?: string }): React.JSX.Element {
