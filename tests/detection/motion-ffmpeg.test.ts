@@ -23,6 +23,13 @@ const alive = (pid: number | undefined) => {
   }
 };
 
+/** A live fan-out for camera 1 with these H.264 streams; the test publishes into it. */
+function hubWith(kinds: ('main' | 'sub')[]): LiveHub {
+  const catalog = new FakeCatalog();
+  catalog.cameras.set(1, kinds.map((kind) => ({ kind, codec: 'h264' as const })));
+  return new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log: silentLogger });
+}
+
 describe('motion from a real camera feed (ffmpeg)', () => {
   let scripted: Clip;
   let afterReconnect: Clip;
@@ -33,12 +40,7 @@ describe('motion from a real camera feed (ffmpeg)', () => {
     // After the reconnect the camera shows the same place darker than before it (the first run ends
     // with the light on) and with more noise: a different picture, which must not be motion.
     [scripted, afterReconnect] = await Promise.all([makeClip(SCRIPTED), makeClip({ seconds: 5, motion: [], lightStepAt: null }, { variant: 4 })]);
-    const catalog = new FakeCatalog();
-    catalog.cameras.set(1, [
-      { kind: 'main', codec: 'h264' },
-      { kind: 'sub', codec: 'h264' },
-    ]);
-    hub = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log: silentLogger });
+    hub = hubWith(['main', 'sub']);
   });
 
   afterAll(() => {
@@ -138,16 +140,15 @@ describe('motion from a real camera feed (ffmpeg)', () => {
 
 describe('motion on a still picture decoded keyframes only (ffmpeg)', () => {
   // Motion starts between two keyframes (4.4 s; keyframes every second).
-  const script = { seconds: 12, motion: [{ from: 4400, to: 7500 }], lightStepAt: 10_000 };
+  // Two seconds past the last keyframe looked at: on a busy machine ffmpeg may hold a still keyframe until the next one comes in.
+  const script = { seconds: 14, motion: [{ from: 4400, to: 7500 }], lightStepAt: 10_000 };
   let clip: Clip;
   let hub: LiveHub;
   let source: FrameSource | null = null;
 
   beforeAll(async () => {
     clip = await makeClip(script);
-    const catalog = new FakeCatalog();
-    catalog.cameras.set(1, [{ kind: 'main', codec: 'h264' }]);
-    hub = new LiveHub({ catalog, ffmpegPath: () => 'ffmpeg', log: silentLogger });
+    hub = hubWith(['main']);
   });
 
   afterAll(() => {
@@ -194,10 +195,11 @@ describe('motion on a still picture decoded keyframes only (ffmpeg)', () => {
       const off = (f.at - start) % 1000;
       expect(Math.min(off, 1000 - off)).toBeLessThanOrEqual(60); // the keyframes' capture times
     }
-    // Woken: every frame (5 per second) from the 5 s keyframe on, through the motion.
+    // Woken: every frame (5 per second) from the 5 s keyframe on, through the motion; from the 6 s one when
+    // ffmpeg held the 5 s keyframe until the next came in (a loaded machine; docs/detection.md).
     const awake = frames.filter((f) => f.at >= start + 5000 && f.at < start + 7500);
-    expect(awake.length).toBeGreaterThanOrEqual(11);
+    expect(awake.length).toBeGreaterThanOrEqual(8);
     for (let i = 1; i < frames.length; i++) expect(frames[i].at).toBeGreaterThan(frames[i - 1].at);
-    expect(frames.length).toBeLessThan(script.seconds * 5 * 0.8); // about 45 of 60 in this busy clip
+    expect(frames.filter((f) => f.at < start + 12_000).length).toBeLessThan(60 * 0.8); // about 45 of 60 in this busy clip
   });
 });

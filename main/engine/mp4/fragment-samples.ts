@@ -5,7 +5,20 @@
  * keyframe of a still picture's fragments.
  */
 import { child, children, fullBoxVersionFlags, Mp4Error } from './boxes.ts';
-import type { TrackRun } from './fragment.ts';
+import {
+  TFHD_BASE_DATA_OFFSET,
+  TFHD_DEFAULT_BASE_IS_MOOF,
+  TFHD_DEFAULT_DURATION,
+  TFHD_DEFAULT_SIZE,
+  TFHD_SAMPLE_DESCRIPTION_INDEX,
+  TRUN_DATA_OFFSET,
+  TRUN_FIRST_SAMPLE_FLAGS,
+  TRUN_SAMPLE_CTS,
+  TRUN_SAMPLE_DURATION,
+  TRUN_SAMPLE_FLAGS,
+  TRUN_SAMPLE_SIZE,
+  type TrackRun,
+} from './fragment.ts';
 
 export interface FragmentSample {
   /** The sample's bytes (a view into the fragment). */
@@ -15,18 +28,6 @@ export interface FragmentSample {
   /** Presentation minus decode time, in the track's timescale. */
   compositionOffset: number;
 }
-
-const TFHD_BASE_DATA_OFFSET = 0x01;
-const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
-const TFHD_DEFAULT_DURATION = 0x08;
-const TFHD_DEFAULT_SIZE = 0x10;
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
-const TRUN_DATA_OFFSET = 0x01;
-const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
-const TRUN_SAMPLE_DURATION = 0x100;
-const TRUN_SAMPLE_SIZE = 0x200;
-const TRUN_SAMPLE_FLAGS = 0x400;
-const TRUN_SAMPLE_CTS = 0x800;
 
 /**
  * The first `count` samples (fewer if the run is shorter) of `trackId`'s

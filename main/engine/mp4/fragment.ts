@@ -22,17 +22,19 @@ export interface FragmentInfo {
   runs: TrackRun[];
 }
 
-const TFHD_BASE_DATA_OFFSET = 0x01;
-const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
-const TFHD_DEFAULT_DURATION = 0x08;
-const TFHD_DEFAULT_SIZE = 0x10;
-const TFHD_DEFAULT_FLAGS = 0x20;
-const TRUN_DATA_OFFSET = 0x01;
-const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
-const TRUN_SAMPLE_DURATION = 0x100;
-const TRUN_SAMPLE_SIZE = 0x200;
-const TRUN_SAMPLE_FLAGS = 0x400;
-const TRUN_SAMPLE_CTS = 0x800;
+/** tfhd and trun flags (ISO 14496-12 §8.8.7, §8.8.8); fragment-samples.ts reads the same boxes. */
+export const TFHD_BASE_DATA_OFFSET = 0x01;
+export const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
+export const TFHD_DEFAULT_DURATION = 0x08;
+export const TFHD_DEFAULT_SIZE = 0x10;
+export const TFHD_DEFAULT_FLAGS = 0x20;
+export const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
+export const TRUN_DATA_OFFSET = 0x01;
+export const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
+export const TRUN_SAMPLE_DURATION = 0x100;
+export const TRUN_SAMPLE_SIZE = 0x200;
+export const TRUN_SAMPLE_FLAGS = 0x400;
+export const TRUN_SAMPLE_CTS = 0x800;
 /** sample_is_non_sync_sample bit of the sample flags. */
 const NON_SYNC = 0x10000;
 
