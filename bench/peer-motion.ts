@@ -110,8 +110,8 @@ function motionDaemon(sims: SimCameraSet, dir: string): ChildProcess {
  * noise, and someone crossing it for 6 s of every 20 s — motion part of the
  * time, not all of it (constant full-frame motion would only measure the
  * object detector, which a real scene runs now and then). The walker is an
- * overlay: ffmpeg 5.1's drawbox evaluates its position once, so the box this
- * scene drew until December 2026 never appeared, and the bench measured a
+ * overlay: the time-dependent drawbox this scene used until December 2026
+ * drew nothing with ffmpeg 5.1 (checked on a frame), so the bench measured a
  * still yard.
  */
 function makeScene(path: string): Promise<void> {
