@@ -191,7 +191,11 @@ export class ThumbnailService {
 
   private async render(segmentId: number, slot: number, jobSignal: AbortSignal | undefined): Promise<ThumbnailRow> {
     const source = await this.source(segmentId, slot);
-    if (!('keyframe' in source)) return source;
+    return 'keyframe' in source ? this.renderAlone(source, jobSignal) : source;
+  }
+
+  /** One thumbnail by its own ffmpeg, from a keyframe already read. */
+  private async renderAlone(source: KeyframeSource, jobSignal: AbortSignal | undefined): Promise<ThumbnailRow> {
     const signal = jobSignal ? AbortSignal.any([this.abort.signal, jobSignal]) : this.abort.signal;
     const jpeg = await renderKeyframeJpeg(this.ffmpegPath, source.keyframe, { ...DEFAULT_RENDER, width: this.options.width, signal });
     return this.save(source, jpeg);
@@ -226,7 +230,10 @@ export class ThumbnailService {
       if (jpeg === undefined || this.jobs.get(key)?.abort.signal.aborted || this.abort.signal.aborted) continue;
       try {
         if (jpeg instanceof Buffer) await this.save(source, jpeg);
-        else if (sources.length > 1) await this.render(source.segment.id, 0, this.jobs.get(key)?.abort.signal);
+        else if (sources.length > 1) {
+          // Alone, from the keyframe already read (unless it was made meanwhile).
+          if (!this.store.thumbnails.get(source.segment.id, source.slot)) await this.renderAlone(source, this.jobs.get(key)?.abort.signal);
+        }
         else throw jpeg;
       } catch (err) {
         this.log.debug(`thumbnail ${key}: ${(err as Error).message}`);
