@@ -23,6 +23,12 @@
  * settled; and its 20 s window missed the thumbnails, which cost more than
  * everything else the engine does for a camera at this bitrate.
  *
+ * Every Keepwatch row's note splits its CPU by process: the engine, the
+ * camera's recording ffmpeg, the detection decoder and other ffmpegs
+ * (thumbnail batches, snapshots). The recording and decoding ffmpegs alone
+ * are a row of their own against `motion`: what the 0.50 target leaves the
+ * engine is the difference.
+ *
  * The scene has a fixed 1 s GOP, as cameras send. Until December 2026 it
  * was encoded with x264's scene-cut detection on, which made every frame of
  * this noisy picture a keyframe: all-intra, dearer to decode than what a
@@ -33,7 +39,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimCameras, type SimCameraSet } from '../tests/sim/cameras.ts';
 import { tempDir } from '../tests/helpers/tmp.ts';
-import { cpuPercent, sampleTree, stopProcess } from './proc-stats.ts';
+import { cpuPercent, cpuPercentBy, sampleTree, stopProcess } from './proc-stats.ts';
 import type { BenchRow } from './report.ts';
 import { buildCli, startKeepwatch } from './keepwatch-cli.ts';
 
@@ -57,10 +63,26 @@ const DETECTION: Record<Exclude<Config, 'bare ffmpeg' | 'motion'>, Detection> = 
 };
 
 
-async function measure(roots: number[], seconds: number): Promise<number> {
+/** Keepwatch's processes by what they do, to show where its CPU goes (every Keepwatch row's note). */
+function keepwatchPart(cmd: string): string {
+  if (!/\bffmpeg\b/.test(cmd.split(' ')[0])) return 'engine';
+  if (cmd.includes('-segment_list')) return 'recorder ffmpeg';
+  if (cmd.includes('rawvideo')) return 'detection decoder';
+  return 'other ffmpeg';
+}
+const PARTS = ['engine', 'recorder ffmpeg', 'detection decoder', 'other ffmpeg'];
+
+interface Measured {
+  total: number;
+  /** % of a core per part (keepwatchPart; ffmpegs that ended in the window count as 'other ffmpeg'). */
+  parts: Map<string, number>;
+}
+
+async function measure(roots: number[], seconds: number): Promise<Measured> {
   const a = sampleTree(roots);
   await sleep(seconds * 1000);
-  return cpuPercent(a, sampleTree(roots));
+  const b = sampleTree(roots);
+  return { total: cpuPercent(a, b), parts: cpuPercentBy(a, b, keepwatchPart, 'other ffmpeg') };
 }
 
 function bare(sims: SimCameraSet, dir: string): ChildProcess[] {
@@ -142,6 +164,7 @@ export async function benchPeerMotion(opts: { quick: boolean }): Promise<BenchRo
   const rounds = opts.quick ? 1 : 3;
   const tmp = tempDir('kw-bench-peer-');
   const results = new Map<Config, number[]>();
+  const parts = new Map<Config, Map<string, number>[]>();
   try {
     const source = join(tmp.dir, 'scene-360p.mp4');
     await makeScene(source);
@@ -159,7 +182,8 @@ export async function benchPeerMotion(opts: { quick: boolean }): Promise<BenchRo
           await sleep((config.startsWith('Keepwatch') ? KEEPWATCH_SETTLE_S : OTHERS_SETTLE_S) * 1000);
           const cpu = await measure(procs.map((p) => p.pid!), WINDOW_S);
           await Promise.all(procs.map(stopProcess));
-          results.set(config, [...(results.get(config) ?? []), cpu]);
+          results.set(config, [...(results.get(config) ?? []), cpu.total]);
+          parts.set(config, [...(parts.get(config) ?? []), cpu.parts]);
         }
       }
     } finally {
@@ -173,14 +197,20 @@ export async function benchPeerMotion(opts: { quick: boolean }): Promise<BenchRo
     const xs = results.get(c) ?? [];
     return xs.length > 1 ? `spread ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}` : 'one round';
   };
-  const rows: BenchRow[] = CONFIGS.map((c) => ({ group: 'peer', name: `${cameras} cam 640x360: ${c}`, value: m(c), unit: '% core', note: `${spread(c)}; ${WINDOW_S} s window after ${c.startsWith('Keepwatch') ? KEEPWATCH_SETTLE_S : OTHERS_SETTLE_S} s` }));
+  /** Median % of a core of one part of a configuration's processes. */
+  const part = (c: Config, name: string) => median((parts.get(c) ?? []).map((p) => p.get(name) ?? 0));
+  const split = (c: Config) => (c.startsWith('Keepwatch') ? `; ${PARTS.map((p) => `${p} ${part(c, p).toFixed(2)}`).join(', ')}` : '');
+  const rows: BenchRow[] = CONFIGS.map((c) => ({ group: 'peer', name: `${cameras} cam 640x360: ${c}`, value: m(c), unit: '% core', note: `${spread(c)}; ${WINDOW_S} s window after ${c.startsWith('Keepwatch') ? KEEPWATCH_SETTLE_S : OTHERS_SETTLE_S} s${split(c)}` }));
   const vsFloor = m('Keepwatch') / m('bare ffmpeg');
   const vsMotion = m('Keepwatch + motion detection') / m('motion');
   const withObjects = m('Keepwatch + motion and objects') / m('motion');
   const everyFrame = m('Keepwatch + motion, every frame decoded') / m('motion');
+  // What the engine's own work must fit beside: the camera's recording ffmpeg and the detection decoder (ffmpeg's H.264 decoding).
+  const ffmpegFloor = (part('Keepwatch + motion detection', 'recorder ffmpeg') + part('Keepwatch + motion detection', 'detection decoder')) / m('motion');
   rows.push(
     { group: 'peer', name: 'Keepwatch ÷ bare ffmpeg (as a user runs it)', value: vsFloor, unit: '×', target: '≤ 1.10', pass: vsFloor <= 1.1 },
     { group: 'peer', name: 'Keepwatch with motion detection ÷ motion', value: vsMotion, unit: '×', target: '≤ 0.50', pass: vsMotion <= 0.5, note: 'keyframes only while still (the default)' },
+    { group: 'peer', name: 'of which its recording and decoding ffmpegs ÷ motion', value: ffmpegFloor, unit: '×', note: 'the row above without the engine process: 0.50 minus this is all the engine may use' },
     { group: 'peer', name: 'Keepwatch with motion detection, every frame decoded ÷ motion', value: everyFrame, unit: '×', note: "stillDecoding 'every-frame'" },
     { group: 'peer', name: 'Keepwatch with motion and object detection ÷ motion', value: withObjects, unit: '×', target: '≤ 0.50', pass: withObjects <= 0.5, note: 'motion looks for motion only' },
   );

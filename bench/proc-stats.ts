@@ -71,21 +71,30 @@ export function processTree(roots: number[]): number[] {
   return [...out];
 }
 
+/** A process's command line, arguments joined by spaces ('' when it is gone). */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 export interface TreeSample {
   seconds: number;
-  /** Per pid: own ticks, ended children's ticks, own nanoseconds on a CPU (null if unknown). */
-  cpuByPid: Map<number, { own: number; ended: number; ns: number | null }>;
+  /** Per pid: own ticks, ended children's ticks, own nanoseconds on a CPU (null if unknown), command line. */
+  cpuByPid: Map<number, { own: number; ended: number; ns: number | null; cmd: string }>;
   /** Sum of PSS (bytes). */
   rss: number;
 }
 
 export function sampleTree(roots: number[]): TreeSample {
   const pids = processTree(roots);
-  const cpuByPid = new Map<number, { own: number; ended: number; ns: number | null }>();
+  const cpuByPid: TreeSample['cpuByPid'] = new Map();
   let rss = 0;
   for (const pid of pids) {
     const s = stat(pid);
-    if (s) cpuByPid.set(pid, { own: s.own, ended: s.ended, ns: runtimeNs(pid) });
+    if (s) cpuByPid.set(pid, { own: s.own, ended: s.ended, ns: runtimeNs(pid), cmd: commandLine(pid) });
     rss += pssBytes(pid);
   }
   return { seconds: performance.now() / 1000, cpuByPid, rss };
@@ -97,21 +106,37 @@ export function sampleTree(roots: number[]): TreeSample {
  * one that ended through its parent's count of ended children.
  */
 export function cpuPercent(a: TreeSample, b: TreeSample): number {
-  let seconds = 0;
+  let total = 0;
+  for (const share of cpuPercentBy(a, b, () => 'all').values()) total += share;
+  return total;
+}
+
+/**
+ * The same, split by what each process is: `kindOf` names a process from its
+ * command line; what children that ended in between used (a thumbnail's
+ * ffmpeg, born and gone between the samples) goes to `endedKind`, else to
+ * its parent's kind.
+ */
+export function cpuPercentBy(a: TreeSample, b: TreeSample, kindOf: (cmd: string) => string, endedKind?: string): Map<string, number> {
+  const seconds = new Map<string, number>();
+  const add = (kind: string, s: number) => seconds.set(kind, (seconds.get(kind) ?? 0) + s);
   for (const [pid, now] of b.cpuByPid) {
     const before = a.cpuByPid.get(pid);
+    const kind = kindOf(before?.cmd || now.cmd);
     if (!before) {
-      seconds += (now.own + now.ended) / CLK_TCK; // started in between: everything since its start
+      add(kind, now.own / CLK_TCK); // started in between: everything since its start
+      add(endedKind ?? kind, now.ended / CLK_TCK);
       continue;
     }
-    seconds += (now.ended - before.ended) / CLK_TCK;
+    add(endedKind ?? kind, (now.ended - before.ended) / CLK_TCK);
     const ticks = (now.own - before.own) / CLK_TCK;
     const ns = now.ns !== null && before.ns !== null ? (now.ns - before.ns) / 1e9 : null;
     // The precise count, unless the ticks say more: a thread that ended in
     // between took its nanoseconds with it (ticks keep them).
-    seconds += ns !== null && ns >= 0 && ticks <= ns * 1.05 + 2 / CLK_TCK ? ns : ticks;
+    add(kind, ns !== null && ns >= 0 && ticks <= ns * 1.05 + 2 / CLK_TCK ? ns : ticks);
   }
-  return (100 * seconds) / (b.seconds - a.seconds);
+  const span = b.seconds - a.seconds;
+  return new Map([...seconds].map(([kind, s]) => [kind, (100 * s) / span]));
 }
 
 /** Stops a measured process: SIGTERM (a graceful stop), SIGKILL after 5 s. */

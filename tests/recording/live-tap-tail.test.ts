@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../main/engine/clock.ts';
 import { Store } from '../../main/engine/storage/store.ts';
 import { nodeDisk, type Disk } from '../../main/engine/storage/disk.ts';
-import { LiveTap, RESUME_WITHIN_MS } from '../../main/engine/recording/live-tap.ts';
+import { LiveTap, RESUME_WITHIN_MS, WATCH_SILENCE_MS } from '../../main/engine/recording/live-tap.ts';
 import { tailFragments } from '../../main/engine/recording/tail-fragments.ts';
 import type { LiveSink } from '../../main/engine/recording/pipeline.ts';
 import { summarizeFragmentedMp4 } from '../../main/engine/mp4/file-summary.ts';
@@ -35,12 +35,22 @@ afterAll(() => tmp.cleanup());
 const timeOf = (f: Buffer) => parseMoof(f.subarray(0, f.readUInt32BE(0)), sample.info).runs[0].baseDecodeTime;
 const isKey = (f: Buffer) => parseMoof(f.subarray(0, f.readUInt32BE(0)), sample.info).runs[0].startsWithSync;
 
-/** A Disk that counts the reads of recordings (whole-buffer reads and reads through an open file). */
-function countingDisk(): { disk: Disk; reads: () => number } {
+/**
+ * A Disk that counts the reads of recordings (whole-buffer reads and reads
+ * through an open file). With `manualWatch`, change notifications come only
+ * when the test calls `notify` (else from the real file system).
+ */
+function countingDisk(manualWatch = false): { disk: Disk; reads: () => number; notify: () => void } {
   const inner = nodeDisk();
   let reads = 0;
+  const watchers = new Set<() => void>();
   const disk: Disk = {
     ...inner,
+    watch(path, onChange) {
+      if (!manualWatch) return inner.watch(path, onChange);
+      watchers.add(onChange);
+      return () => watchers.delete(onChange);
+    },
     async read(path, position, length) {
       reads++;
       return inner.read(path, position, length);
@@ -56,7 +66,7 @@ function countingDisk(): { disk: Disk; reads: () => number } {
       };
     },
   };
-  return { disk, reads: () => reads };
+  return { disk, reads: () => reads, notify: () => watchers.forEach((f) => f()) };
 }
 
 class Sink implements LiveSink {
@@ -73,16 +83,16 @@ class Sink implements LiveSink {
 }
 
 let n = 0;
-async function setup() {
+async function setup(manualWatch = false) {
   const clock = new ManualClock(Date.UTC(2026, 11, 6, 12));
-  const counting = countingDisk();
+  const counting = countingDisk(manualWatch);
   const store = Store.open({ databaseFile: join(tmp.dir, `db${++n}`), recordingsRoot: join(tmp.dir, `rec${n}`), clock, disk: counting.disk });
   const cameraId = store.insertCamera({ name: 'c', enabled: true, source: 'rtsp', credentials: null, maxAgeMs: null, streams: [{ kind: 'main', url: 'rtsp://camera.invalid/' }] });
   const { folder } = await store.files.prepareRun(cameraId, 3, clock.now());
   const file = store.files.segmentOfRun(folder, 3, 1);
   const sink = new Sink();
   const tap = new LiveTap(cameraId, 'main', sink, store.files, () => clock.now());
-  return { clock, store, file, abs: store.absolutePath(file), sink, tap, reads: counting.reads };
+  return { clock, store, file, abs: store.absolutePath(file), sink, tap, reads: counting.reads, notify: counting.notify };
 }
 
 describe('LiveTap joining a long segment', () => {
@@ -135,6 +145,61 @@ describe('LiveTap joining a long segment', () => {
     await tap.settled();
     expect(sink.fragments.map((f) => f.time)).toEqual(sample.fragments.slice(104, 110).map(timeOf));
     expect(sink.fragments[0].keyframe).toBe(true);
+    await tap.stop();
+  });
+});
+
+describe('LiveTap following a file', () => {
+  it('reads each write the watch reports and polls nothing between them; polls every tick again once the watch falls silent', async () => {
+    const { clock, abs, file, sink, tap, reads, notify } = await setup(true);
+    writeFileSync(abs, Buffer.concat([sample.init, ...sample.fragments.slice(0, 8)]));
+    tap.setFile(file, 0);
+    tap.tick();
+    await tap.settled();
+    expect(sink.fragments.map((f) => f.time)).toEqual(sample.fragments.slice(0, 8).map(timeOf));
+    // Nothing has been reported yet: each 100 ms tick polls.
+    let before = reads();
+    clock.advance(100);
+    tap.tick();
+    await tap.settled();
+    expect(reads() - before).toBe(1);
+
+    // ffmpeg writes a fragment every 250 ms and each write is reported: read at once, and the ticks between read nothing.
+    before = reads();
+    let reportedAt = 0;
+    for (let i = 8; i < 16; i++) {
+      appendFileSync(abs, sample.fragments[i]);
+      notify();
+      reportedAt = clock.now();
+      await tap.settled();
+      for (let t = 0; t < 2; t++) {
+        clock.advance(100);
+        tap.tick();
+        await tap.settled();
+      }
+      clock.advance(50);
+    }
+    expect(sink.fragments.map((f) => f.time)).toEqual(sample.fragments.slice(0, 16).map(timeOf));
+    expect(reads() - before).toBe(8); // one read per reported write, none per tick
+
+    // A write whose report never comes is found by the polls that start once the watch has been silent for a while.
+    appendFileSync(abs, sample.fragments[16]);
+    clock.set(reportedAt + WATCH_SILENCE_MS - 50);
+    tap.tick();
+    await tap.settled();
+    expect(sink.fragments).toHaveLength(16);
+    clock.advance(100);
+    tap.tick();
+    await tap.settled();
+    expect(sink.fragments.map((f) => f.time)).toEqual(sample.fragments.slice(0, 17).map(timeOf));
+    // Still silent: every tick polls, as with no watch at all.
+    before = reads();
+    for (let t = 0; t < 3; t++) {
+      clock.advance(100);
+      tap.tick();
+      await tap.settled();
+    }
+    expect(reads() - before).toBe(3);
     await tap.stop();
   });
 });

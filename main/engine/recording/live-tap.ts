@@ -40,6 +40,18 @@ const READ_CHUNK = 64 * 1024;
  */
 export const RESUME_WITHIN_MS = 1500;
 
+/**
+ * While the followed file's change notifications keep coming, a tick does
+ * not poll it: each write is read the moment it is reported, and a poll
+ * between two fragments only reads nothing (six file reads a second per
+ * watched camera with 250 ms fragments and the 100 ms beat). After this long
+ * without a notification (no inotify, a lost watch, a stalled writer) every
+ * tick polls again. Longer than a recorded fragment, so a working watch is
+ * not second-guessed between fragments; a notification that never comes
+ * delays that write by at most this much.
+ */
+export const WATCH_SILENCE_MS = 600;
+
 export class LiveTap {
   /** The segment file ffmpeg is writing now (relative name). */
   private file: string | null = null;
@@ -47,12 +59,8 @@ export class LiveTap {
   private baseSeconds = 0;
   /** Change notification on the file being read: fragments are forwarded the moment ffmpeg flushes them, not at the next tick. */
   private unwatch: (() => void) | null = null;
-  /**
-   * The watch reported a write since the last tick: it works, so the tick
-   * need not poll (each poll is a file read). When it stays silent (no
-   * inotify, a lost watch, a stalled writer) every tick polls as before.
-   */
-  private changedSinceTick = false;
+  /** When the watch last reported a write (see WATCH_SILENCE_MS); -Infinity until it has. */
+  private lastChangeAt = -Infinity;
   private offset = 0;
   private reader: Mp4StreamReader | null = null;
   /** The followed file, open while followed: a read per change, not an open, a read and a close. */
@@ -121,10 +129,7 @@ export class LiveTap {
       this.reading = false;
       return;
     }
-    if (this.changedSinceTick && this.reader) {
-      this.changedSinceTick = false;
-      return;
-    }
+    if (this.reader && this.now() - this.lastChangeAt < WATCH_SILENCE_MS) return; // the watch reads each write as it comes
     this.pull();
   }
 
@@ -167,7 +172,7 @@ export class LiveTap {
     if (jumpToLatestKeyframe) await this.skipToLiveEdge(file, identity.size);
     liveTrace(`tap.edge.${this.kind}`);
     this.unwatch = this.files.watch(file, () => {
-      this.changedSinceTick = true;
+      this.lastChangeAt = this.now();
       this.pull();
     });
     return true;
@@ -176,7 +181,7 @@ export class LiveTap {
   private closeFile(): void {
     this.unwatch?.();
     this.unwatch = null;
-    this.changedSinceTick = false;
+    this.lastChangeAt = -Infinity;
     this.reader = null;
     this.offset = 0;
     const handle = this.handle;
