@@ -216,7 +216,14 @@ describe('live view in Chromium', () => {
     await waitFor(async () => (await readTiles(rig.page)).every((t) => t.state !== 'live'), { timeoutMs: 20_000, what: 'every tile to leave live' });
     await sleep(2000);
     await rig.sims.restoreAll();
-    await tilesLive(9, 'nine live tiles after the return', 60_000);
+    try {
+      await tilesLive(9, 'nine live tiles after the return', 60_000);
+    } catch (err) {
+      // Which tile is stuck, and whether the server still has a viewer of its stream.
+      const tiles = (await readTiles(rig.page)).map((t) => `${t.id}:${t.state}`).join(' ');
+      const viewers = Object.entries(rig.app.live.stats().feeds).map(([feed, f]) => `${feed}:${f.viewers}`).join(' ');
+      throw new Error(`${(err as Error).message}; tiles ${tiles}; server viewers ${viewers}`);
+    }
     await expectMoving(rig.cameraIds, 1);
     await expectOwnColours('after all returned');
     expect(await rig.page.evaluate(() => window.kwNoReload)).toBe(1);
