@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { WebSocketRoute } from 'playwright-core';
 import type { SegmentRow } from '../../main/engine/storage/store.ts';
 import { nearestPalette } from '../sim/signature.ts';
 import { FAST_RECORDER } from '../helpers/engine.ts';
@@ -222,12 +223,52 @@ describe('live view in Chromium', () => {
       // Which tile is stuck, and whether the server still has a viewer of its stream.
       const tiles = (await readTiles(rig.page)).map((t) => `${t.id}:${t.state}`).join(' ');
       const viewers = Object.entries(rig.app.live.stats().feeds).map(([feed, f]) => `${feed}:${f.viewers}`).join(' ');
-      throw new Error(`${(err as Error).message}; tiles ${tiles}; server viewers ${viewers}`);
+      const players = await rig.page.evaluate(() => (window as unknown as { __kwLivePlayers: () => unknown[] }).__kwLivePlayers());
+      throw new Error(`${(err as Error).message}; tiles ${tiles}; server viewers ${viewers}; players ${JSON.stringify(players)}`);
     }
     await expectMoving(rig.cameraIds, 1);
     await expectOwnColours('after all returned');
     expect(await rig.page.evaluate(() => window.kwNoReload)).toBe(1);
   }, 120_000);
+
+  it('brings a tile back after its media element fails on a broken fragment, on a new MediaSource and without a reconnect loop', async () => {
+    // A camera that drops mid-frame can leave a broken access unit in its stream, and the
+    // media element then fails for good: every later append to its MediaSource throws.
+    const id = rig.cameraIds[4];
+    let connections = 0;
+    let latest: WebSocketRoute | null = null;
+    await rig.page.routeWebSocket(new RegExp(`/api/live/${id}/sub`), (ws) => {
+      connections += 1;
+      latest = ws;
+      const server = ws.connectToServer();
+      server.onMessage((message) => ws.send(message));
+    });
+    // The route only sees new connections: show the tile again (it is not in the 2×2 grid).
+    await pressLayout(rig.page, '2');
+    await pressLayout(rig.page, '3');
+    await tilesLive(9, 'nine live tiles, one through the route');
+    await waitFor(() => latest !== null, { timeoutMs: 5000, what: `camera ${id}'s tile to connect through the route` });
+    const before = connections;
+    // A box whose size is less than its own header: the page's MP4 parser fails, and with it the media element.
+    latest!.send(Buffer.from([0, 0, 0, 4, 0x6d, 0x6f, 0x6f, 0x66]));
+    const players = () => rig.page.evaluate(() => (window as unknown as { __kwLivePlayers: () => { url: string; state: string; mediaErrors: number; lastMediaError: string | null }[] }).__kwLivePlayers());
+    const recovered = await waitFor(
+      async () => {
+        const mine = (await players()).find((p) => p.url.includes(`/api/live/${id}/sub`));
+        return mine && mine.mediaErrors > 0 && mine.state === 'live' ? mine : null;
+      },
+      { timeoutMs: 20_000, what: `camera ${id}'s tile to fail on the broken fragment and come back` },
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}; ${connections - before} connections since; players ${JSON.stringify(await players())}`);
+    });
+    // MEDIA_ERR_DECODE from the parser, or the ended MediaSource when the element's error was not set yet.
+    expect(recovered.lastMediaError).toMatch(/^3: .*APPEND_FAILED|ended on an error/);
+    await tilesLive(9, 'nine live tiles after the recovery');
+    await expectMoving([id], 1);
+    await expectOwnColours('after the recovery');
+    // One new connection recovers it (two if the error shows late); the old player retried as fast as it could, forever.
+    expect(connections - before).toBeLessThanOrEqual(2);
+  }, 60_000);
 
   it('keeps recording every segment while a stalled WebSocket client is connected', async () => {
     const id = rig.cameraIds[0];

@@ -89,6 +89,12 @@ function switchOn(name: '__kwPlaceRun' | '__kwFramePhase'): boolean {
   return (globalThis as Record<string, unknown>)[name] !== false;
 }
 
+/**
+ * What each running player is doing, for diagnosis (the live e2e tests print
+ * it when a tile does not come back): `__kwLivePlayers()` in the console.
+ */
+(globalThis as Record<string, unknown>).__kwLivePlayers = () => [...running].map((p) => p.snapshot());
+
 /** The display's refresh period (ms), measured once per page when a grid first lines up its frames; null until then. */
 let vsyncMs: number | null = null;
 let vsyncMeasuring = false;
@@ -133,6 +139,9 @@ export class LivePlayer {
   private untick: (() => void) | null = null;
   private frameHandle: number | null = null;
   private startedAt = 0;
+  /** Media element errors recovered from, and the last one's code and message (snapshot()). */
+  private mediaErrors = 0;
+  private lastMediaError: string | null = null;
   private firstFrameDone = false;
   /** Frames were shown since start(): a lost connection is then a reconnect. */
   private hadFrames = false;
@@ -176,6 +185,33 @@ export class LivePlayer {
 
   get currentState(): PlayerState {
     return this.state;
+  }
+
+  /** The player's inner state, for diagnosis (`__kwLivePlayers`). */
+  snapshot(): Record<string, unknown> {
+    const now = performance.now();
+    const sb = this.sourceBuffer;
+    const video = this.video;
+    return {
+      url: this.options.url.replace(/token=[^&]*/, 'token=…'),
+      state: this.state,
+      socket: this.ws ? ['connecting', 'open', 'closing', 'closed'][this.ws.readyState] : null,
+      retryPending: this.retryTimer !== null,
+      attempt: this.attempt,
+      sinceStartMs: Math.round(now - this.startedAt),
+      sinceDataMs: Math.round(now - this.lastDataAt),
+      sinceFrameMs: Math.round(now - this.lastFrameAt),
+      haveInit: this.haveInit,
+      pendingInit: this.pendingInit !== null,
+      firstFrameDone: this.firstFrameDone,
+      landed: this.landed,
+      mediaSource: this.mediaSource?.readyState ?? null,
+      sourceBuffer: sb ? { updating: sb.updating, buffered: rangesOf(sb.buffered) } : null,
+      ops: this.ops.length,
+      mediaErrors: this.mediaErrors,
+      lastMediaError: this.lastMediaError,
+      video: { currentTime: video.currentTime, readyState: video.readyState, paused: video.paused, networkState: video.networkState, error: video.error?.code ?? null },
+    };
   }
 
   /** Connects (again). The first frame appears as soon as the init and the latest GOP are in. */
@@ -263,12 +299,30 @@ export class LivePlayer {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
-  /** Start over from the server's init + latest GOP (used when this page fell behind). */
+  /**
+   * Start over from the server's init + latest GOP: this page fell behind,
+   * the decoder is stuck, or the media element failed.
+   *
+   * - A media element with an error (a decode error: a camera that dropped
+   *   mid-frame can leave a broken access unit in the stream) refuses every
+   *   append until it loads a new source, so it gets a new MediaSource: the
+   *   old one would fail the next run's first append, again and again.
+   * - The first re-sync since frames were shown is immediate; one that
+   *   follows it without a frame between takes the reconnect backoff, so a
+   *   run the page cannot play never turns into a reconnect loop.
+   */
   private resync(): void {
     this.closeSocket();
     this.ops = [];
     this.queuedBytes = 0;
-    this.scheduleReconnect(0);
+    // A failed append ends the MediaSource ('ended': this player never ends one) before the element's error is set.
+    const error = this.video.error;
+    if (error || this.mediaSource?.readyState === 'ended') {
+      this.mediaErrors += 1;
+      this.lastMediaError = error ? `${error.code}: ${error.message}` : 'the media source ended on an error';
+      this.detachMedia();
+    }
+    this.scheduleReconnect(this.attempt === 0 ? 0 : undefined);
   }
 
   private onMessage(data: ArrayBuffer | string): void {
@@ -335,6 +389,8 @@ export class LivePlayer {
     this.frames.reset();
     this.ops = [];
     this.queuedBytes = 0;
+    // A media element that failed takes no more media from its MediaSource (resync()).
+    if (this.video.error || this.mediaSource?.readyState === 'ended') this.detachMedia();
     const mediaSource = this.mediaSource;
     if (mediaSource && mediaSource.readyState !== 'closed' && this.mime === null) {
       // Prepared at connect (prepareMedia): the codec is known now.
@@ -355,7 +411,7 @@ export class LivePlayer {
    * socket's handshake and the server's reply instead of following the init.
    */
   private prepareMedia(): void {
-    if (this.mediaSource && this.mediaSource.readyState !== 'closed') return;
+    if (this.mediaSource && this.mediaSource.readyState === 'open' && !this.video.error) return;
     this.attachMedia(null);
   }
 
@@ -506,6 +562,11 @@ export class LivePlayer {
 
   private tick(): void {
     if (!this.active) return;
+    if (this.video.error && this.ws) {
+      // Failed between appends (the next one would throw): start over on a new MediaSource.
+      this.resync();
+      return;
+    }
     const now = performance.now();
     const sb = this.sourceBuffer;
     /** This tick's live-edge step, when it ran: the phase sampling below reuses it. */
