@@ -37,7 +37,7 @@ function PlayerTile({ controller, camera, view }: { controller: PlaybackControll
   }, [controller, camera.id]);
   const state = view?.state ?? 'idle';
   return (
-    <figure className="kwt-tile" data-camera-id={camera.id} data-state={state}>
+    <figure className="kwt-tile" data-camera-id={camera.id} data-state={state} data-skipped={view?.skipped ?? 0}>
       <video ref={ref} className="kwt-tile__video" data-camera-id={camera.id} muted playsInline disablePictureInPicture />
       <figcaption className="kwt-tile__name">{camera.name}</figcaption>
       {state === 'loading' && (
@@ -46,6 +46,7 @@ function PlayerTile({ controller, camera, view }: { controller: PlaybackControll
         </div>
       )}
       {state === 'no-footage' && <div className="kwt-tile__overlay">No footage at this time</div>}
+      {state === 'damaged' && <div className="kwt-tile__overlay">This part of the recording is damaged: skipped to the next keyframe</div>}
       {(state === 'unsupported' || state === 'error') && <div className="kwt-tile__overlay is-error">{view?.error ?? 'This footage cannot be played.'}</div>}
     </figure>
   );

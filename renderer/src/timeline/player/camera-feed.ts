@@ -14,9 +14,17 @@
  * The feed keeps a window of media around the playhead (behind 30 s, ahead
  * 20 s or more at high speed) and removes the rest, so memory stays bounded
  * over hours of playback.
+ *
+ * A recording the browser cannot decode at some frame (a camera that dropped
+ * mid-frame can leave a frame without a picture, which Chromium refuses; a
+ * damaged file) fails the whole media element. The feed then reports the GOP
+ * it failed in (`onFailed`) and the controller starts a new feed on the same
+ * <video> that skips that GOP (`skips`): playback goes on from the next
+ * keyframe instead of stopping for good.
  */
 import type { RecordingIndex } from '../../../../preload/api.ts';
 import type { FootageSource, SegmentRef } from './footage-source.ts';
+import { firstGap, type Span } from './feed-spans.ts';
 
 export type FeedState =
   /** Nothing asked of it yet. */
@@ -29,6 +37,8 @@ export type FeedState =
   | 'no-footage'
   /** The browser cannot decode this camera's recordings (H.265 in Chromium). */
   | 'unsupported'
+  /** The recording is damaged at the playhead (a GOP skipped after a decode failure). */
+  | 'damaged'
   | 'error';
 
 export interface FeedOptions {
@@ -41,6 +51,21 @@ export interface FeedOptions {
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedOptions = { keepBehindMs: 30_000, aheadMs: 20_000, listWindowMs: 15 * 60_000 };
+
+/**
+ * A stretch of one segment the feed does not play: from the keyframe at or
+ * before a frame the browser failed to decode to the next keyframe (or the
+ * segment's end). `fromMs`/`toMs` are media times within the segment; `from`
+ * and `to` the same in UTC ms.
+ */
+export interface SkippedGop {
+  segmentId: number;
+  fromMs: number;
+  toMs: number;
+  from: number;
+  to: number;
+}
+
 
 /** Two segments closer than this are contiguous for the player (the index rounds to ms). */
 const CONTIGUOUS_MS = 1000;
@@ -61,8 +86,8 @@ export class CameraFeed {
   private knownFrom = Infinity;
   private knownTo = -Infinity;
   private listing: Promise<void> | null = null;
-  /** Segment id → the media range [from, to) (ms within the segment, keyframe-aligned) appended so far. */
-  private appended = new Map<number, { from: number; to: number }>();
+  /** Segment id → the media ranges [from, to) (ms within the segment, keyframe-aligned) appended so far. */
+  private appended = new Map<number, Span[]>();
   /** Init segments by segment id (a few hundred bytes each; re-sent with every chunk). */
   private inits = new Map<number, ArrayBuffer>();
   private want: { utc: number; aheadMs: number } | null = null;
@@ -71,6 +96,10 @@ export class CameraFeed {
   private abort = new AbortController();
   private objectUrl: string;
   private disposed = false;
+  private failing = false;
+  /** The chunk appended last: an append the parser rejects fails the element without a time. */
+  private lastChunk: { segment: SegmentRef; fromMs: number; toMs: number } | null = null;
+  private readonly onMediaError = () => void this.failed();
 
   constructor(
     readonly cameraId: number,
@@ -79,12 +108,17 @@ export class CameraFeed {
     readonly origin: number,
     private readonly onChange: () => void = () => undefined,
     private readonly options: FeedOptions = DEFAULT_FEED_OPTIONS,
+    /** GOPs not to play: where an earlier feed of this camera failed to decode. */
+    private readonly skips: readonly SkippedGop[] = [],
+    /** The media element failed to decode: the GOP it failed in, and the browser's words. */
+    private readonly onFailed: (feed: CameraFeed, skip: SkippedGop | null, message: string) => void = () => undefined,
   ) {
     this.mediaSource = new MediaSource();
     this.objectUrl = URL.createObjectURL(this.mediaSource);
     this.opened = new Promise((resolve) => this.mediaSource.addEventListener('sourceopen', () => resolve(), { once: true }));
     video.src = this.objectUrl;
     video.dataset.origin = String(origin);
+    video.addEventListener('error', this.onMediaError);
     void this.opened.then(() => {
       // Long enough for any seek within the session; media past the buffered end simply waits.
       if (!this.disposed) this.mediaSource.duration = 90 * 24 * 3600;
@@ -93,6 +127,7 @@ export class CameraFeed {
 
   dispose(): void {
     this.disposed = true;
+    this.video.removeEventListener('error', this.onMediaError);
     this.abort.abort();
     this.generation++;
     try {
@@ -123,17 +158,29 @@ export class CameraFeed {
     return this.segmentAt(utc) !== undefined;
   }
 
+  /** The segment with playable footage at `utc` (none inside a skipped GOP). */
   segmentAt(utc: number): SegmentRef | undefined {
+    if (this.skipAt(utc)) return undefined;
     return this.segments.find((s) => s.start <= utc && utc < s.end);
+  }
+
+  /** The skipped GOP at `utc`, if any. */
+  skipAt(utc: number): SkippedGop | undefined {
+    return this.skips.find((k) => k.from <= utc && utc < k.to);
   }
 
   /** Start of the first known footage after `utc` (not contiguous with it), or null. */
   nextFootageAfter(utc: number): number | null {
-    for (const s of this.segments) if (s.start > utc) return s.start;
-    return null;
+    let next: number | null = null;
+    const consider = (t: number) => {
+      if (t > utc && (next === null || t < next) && this.segmentAt(t)) next = t;
+    };
+    for (const s of this.segments) consider(s.start);
+    for (const k of this.skips) consider(k.to); // footage resumes after a skipped GOP
+    return next;
   }
 
-  /** End of the contiguous footage that `seg` belongs to (following segments within a second), as far as known. */
+  /** End of the contiguous footage that `seg` belongs to (following segments within a second), as far as known; a skipped GOP ends it. */
   spanEndFrom(seg: SegmentRef): number {
     let end = seg.end;
     for (const s of this.segments) {
@@ -141,6 +188,7 @@ export class CameraFeed {
       if (s.start - end > CONTIGUOUS_MS) break;
       end = Math.max(end, s.end);
     }
+    for (const k of this.skips) if (k.from >= seg.start && k.from < end) end = k.from;
     return end;
   }
 
@@ -182,7 +230,7 @@ export class CameraFeed {
     void this.pump();
   }
 
-  /** Forgets everything buffered (a jump far away): the next want_ starts from a keyframe. */
+  /** Forgets everything buffered (a jump far away): the next request starts from a keyframe. */
   async reset(): Promise<void> {
     this.generation++;
     this.abort.abort();
@@ -207,6 +255,45 @@ export class CameraFeed {
     this.knownTo = -Infinity;
   }
 
+  /**
+   * The media element failed (a frame it cannot decode): works out which GOP
+   * it failed in and tells the controller, which replaces this feed. The
+   * failed frame's time comes from Chromium's message when it gives one
+   * ("timestamp=<µs>"), else from where the video stands.
+   */
+  private async failed(): Promise<void> {
+    if (this.disposed || this.failing) return;
+    this.failing = true;
+    const message = this.video.error?.message || 'the video could not be decoded';
+    const stamp = /timestamp=(\d+)/.exec(message);
+    let skip: SkippedGop | null = null;
+    try {
+      if (!stamp && this.lastChunk) {
+        // Rejected while appending (a damaged file): the chunk being appended goes.
+        const { segment, fromMs, toMs } = this.lastChunk;
+        skip = { segmentId: segment.id, fromMs, toMs, from: segment.start + Math.floor(fromMs), to: segment.start + Math.ceil(toMs) };
+      } else {
+        const at = stamp ? this.toUtc(Number(stamp[1]) / 1e6) : this.currentUtc;
+        const s = this.segments.find((x) => x.start <= at && at < x.end) ?? [...this.segments].reverse().find((x) => x.start <= at);
+        if (s) {
+          const index = await this.source.index(s.id);
+          const from = keyframeAtOrBefore(index, at - s.start);
+          const next = index.keyframes.find((k) => k.ms > from.ms + 0.5);
+          const toMs = next ? next.ms : Math.max(index.durationMs, s.end - s.start);
+          skip = { segmentId: s.id, fromMs: from.ms, toMs, from: s.start + Math.floor(from.ms), to: s.start + Math.ceil(toMs) };
+        }
+      }
+    } catch {
+      // the index is out of reach: the controller gives up on this camera
+    }
+    if (!this.disposed) this.onFailed(this, skip, message);
+  }
+
+  /** No more recovery (the controller gave up): says so on the tile. */
+  fail(message: string): void {
+    this.setState('error', message);
+  }
+
   private setState(state: FeedState, error: string | null = null): void {
     if (this.state === state && this.error === error) return;
     if (this.state === 'unsupported' && state !== 'unsupported') return; // sticky
@@ -228,7 +315,7 @@ export class CameraFeed {
         if (gen !== this.generation || this.disposed) continue;
         const here = this.segmentAt(want.utc);
         if (!here) {
-          this.setState('no-footage');
+          this.setState(this.skipAt(want.utc) ? 'damaged' : 'no-footage');
           // Prefetch the start of the next footage so a jump there is instant.
           const next = this.nextFootageAfter(want.utc);
           if (next !== null && next - want.utc < want.aheadMs) await this.appendUpTo(next, want.aheadMs, gen);
@@ -270,31 +357,39 @@ export class CameraFeed {
    * Appends what [utc, utc + aheadMs) needs, segment by segment, in chunks of
    * about CHUNK_MS that start and end on keyframe fragments: the first chunk
    * after a seek starts at the keyframe at or before `utc`, so the first frame
-   * needs a few hundred kilobytes whatever the segment length.
+   * needs a few hundred kilobytes whatever the segment length. Skipped GOPs
+   * count as done: nothing is fetched there.
    */
   private async appendUpTo(utc: number, aheadMs: number, gen: number): Promise<void> {
     const needed = this.segments.filter((s) => s.end > utc && s.start < utc + aheadMs);
     for (const s of needed) {
+      const wantFrom = Math.max(0, utc - s.start);
+      const wantTo = Math.min(s.end - s.start, utc + aheadMs - s.start);
       for (;;) {
         if (gen !== this.generation || this.disposed) return;
-        const wantFrom = Math.max(0, utc - s.start);
-        const wantTo = Math.min(s.end - s.start, utc + aheadMs - s.start);
-        const have = this.appended.get(s.id);
-        if (have && have.from <= wantFrom + 1 && have.to >= wantTo - 1) break;
+        const gap = firstGap([...(this.appended.get(s.id) ?? []), ...this.skipsOf(s.id)], wantFrom, wantTo);
+        if (gap === null) break;
         const index = await this.source.index(s.id);
         if (gen !== this.generation) return;
-        // Continue a range that already holds wantFrom; else start at its keyframe.
-        const cont = have && have.from <= wantFrom + 1 && have.to > wantFrom ? have : null;
-        const startMs = cont ? cont.to : keyframeAtOrBefore(index, wantFrom).ms;
+        const spans = this.appended.get(s.id) ?? [];
+        // Continue the range that ends at the gap; else start at the keyframe at or before it.
+        const cont = spans.find((r) => r.from <= gap + 1 && Math.abs(r.to - gap) <= 1) ?? null;
+        const startMs = cont ? cont.to : keyframeAtOrBefore(index, gap).ms;
         if (startMs >= index.durationMs - 0.5 && cont) {
-          this.appended.set(s.id, { from: cont.from, to: Infinity }); // the whole rest is in
+          cont.to = Infinity; // the whole rest is in
           break;
         }
         const endMs = await this.appendChunk(s, index, startMs, gen);
         if (endMs === null) return;
-        this.appended.set(s.id, { from: cont ? cont.from : startMs, to: endMs });
+        if (cont) cont.to = endMs;
+        else this.appended.set(s.id, [...spans, { from: startMs, to: endMs }]);
       }
     }
+  }
+
+  /** The skipped GOPs of one segment, in its media time. */
+  private skipsOf(segmentId: number): Span[] {
+    return this.skips.filter((k) => k.segmentId === segmentId).map((k) => ({ from: k.fromMs, to: k.toMs }));
   }
 
   /** Appends init + the fragments from the keyframe at `startMs` to the first keyframe CHUNK_MS later. Returns the chunk's end (ms), or null. */
@@ -303,13 +398,16 @@ export class CameraFeed {
     if (!(await this.ensureSourceBuffer(index))) return null;
     const kfs = index.keyframes;
     const first = kfs.find((k) => Math.abs(k.ms - startMs) < 0.5) ?? keyframeAtOrBefore(index, startMs);
-    const next = kfs.find((k) => k.ms >= first.ms + CHUNK_MS);
+    // A chunk ends at a skipped GOP's keyframe: what follows it is not to be decoded.
+    const skipStart = Math.min(...this.skipsOf(s.id).map((k) => k.from).filter((ms) => ms > first.ms + 0.5));
+    const next = kfs.find((k) => k.ms >= first.ms + CHUNK_MS || k.ms >= skipStart - 0.5);
     const startOffset = first.offset <= index.initBytes ? index.initBytes : first.offset;
     const endOffset = next ? next.offset : index.bytes;
     const signal = this.abort.signal;
     const [init, media] = await Promise.all([this.init(s.id, index, signal), this.source.bytes(s.id, startOffset, endOffset, signal)]);
     if (gen !== this.generation || this.disposed) return null;
     const sb = this.sourceBuffer!;
+    this.lastChunk = { segment: s, fromMs: first.ms, toMs: next ? next.ms : Math.max(index.durationMs, s.end - s.start) };
     await this.op(() => {
       sb.timestampOffset = (s.start - this.origin) / 1000;
       sb.appendBuffer(concat(init, media));
@@ -424,3 +522,4 @@ function concat(a: ArrayBuffer, b: ArrayBuffer): ArrayBuffer {
 function once(target: EventTarget, event: string): Promise<void> {
   return new Promise((resolve) => target.addEventListener(event, () => resolve(), { once: true }));
 }
+

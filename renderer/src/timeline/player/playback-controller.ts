@@ -11,9 +11,12 @@
  *   playhead jumps to the next footage of any of them; at the end of all
  *   footage playback pauses.
  * - Holes of a few milliseconds between segments are stepped over.
+ * - A camera whose video fails to decode (a damaged frame) gets a new feed
+ *   that skips the GOP it failed in (camera-feed.ts); after MAX_SKIPS of them
+ *   in one session it stops with the browser's message.
  * - Speed 0.5× to 16×, frame steps, jumps to any time.
  */
-import { CameraFeed, type FeedState } from './camera-feed.ts';
+import { CameraFeed, DEFAULT_FEED_OPTIONS, type FeedState, type SkippedGop } from './camera-feed.ts';
 import type { FootageSource } from './footage-source.ts';
 
 export const SPEEDS = [0.5, 1, 2, 4, 8, 16] as const;
@@ -23,6 +26,8 @@ export interface CameraView {
   state: FeedState;
   error: string | null;
   leader: boolean;
+  /** Damaged GOPs skipped for this camera in this session. */
+  skipped: number;
 }
 
 export interface PlaybackSnapshot {
@@ -47,6 +52,8 @@ const DEFAULT_FRAME_MS = 40;
 const ORIGIN_MARGIN_MS = 30 * 24 * 3600 * 1000;
 /** ... and need a new origin when a seek goes outside [origin, origin + SPAN). */
 const SESSION_SPAN_MS = 85 * 24 * 3600 * 1000;
+/** Damaged GOPs skipped per camera and session before its playback stops with the error (a recording that is damaged throughout). */
+const MAX_SKIPS = 20;
 
 export class PlaybackController {
   private feeds = new Map<number, CameraFeed>();
@@ -64,6 +71,8 @@ export class PlaybackController {
   private leaderClock = { t: -1, since: 0 };
   /** Media time each follower was last told to show while paused (avoids re-seeking every tick). */
   private parked = new Map<number, number>();
+  /** Per camera, the GOPs its feeds skip: where a feed failed to decode (kept for the session, across new feeds). */
+  private skips = new Map<number, SkippedGop[]>();
 
   constructor(
     private readonly source: FootageSource,
@@ -100,7 +109,7 @@ export class PlaybackController {
       rate: this.rate,
       waiting: this.waiting,
       atEnd: this.atEnd,
-      cameras: [...this.feeds.values()].map((f) => ({ cameraId: f.cameraId, state: f.state, error: f.error, leader: f === this.leader })),
+      cameras: [...this.feeds.values()].map((f) => ({ cameraId: f.cameraId, state: f.state, error: f.error, leader: f === this.leader, skipped: this.skips.get(f.cameraId)?.length ?? 0 })),
     };
   }
 
@@ -116,7 +125,10 @@ export class PlaybackController {
     if (video) {
       this.videos.set(cameraId, video);
       this.feeds.set(cameraId, this.newFeed(cameraId, video));
-    } else this.videos.delete(cameraId);
+    } else {
+      this.videos.delete(cameraId);
+      this.skips.delete(cameraId); // what is keyed by a camera goes with it
+    }
     this.emit();
   }
 
@@ -189,9 +201,28 @@ export class PlaybackController {
   private newFeed(cameraId: number, video: HTMLVideoElement): CameraFeed {
     video.muted = true;
     video.playsInline = true;
-    const feed = new CameraFeed(cameraId, video, this.source, this.origin, () => this.emit());
+    const feed = new CameraFeed(cameraId, video, this.source, this.origin, () => this.emit(), DEFAULT_FEED_OPTIONS, this.skips.get(cameraId) ?? [], (f, skip, message) =>
+      this.recover(f, skip, message),
+    );
     feed.request(this.playhead, this.rate);
     return feed;
+  }
+
+  /** A feed's video failed to decode: a new feed on the same <video> skips the GOP it failed in. */
+  private recover(feed: CameraFeed, skip: SkippedGop | null, message: string): void {
+    const id = feed.cameraId;
+    if (this.feeds.get(id) !== feed) return;
+    const skips = this.skips.get(id) ?? [];
+    if (!skip || skips.length >= MAX_SKIPS || skips.some((k) => k.segmentId === skip.segmentId && k.fromMs === skip.fromMs)) {
+      feed.fail(`This recording cannot be played here: ${message}`);
+      return;
+    }
+    this.skips.set(id, [...skips, skip]);
+    if (this.leader === feed) this.leader = null;
+    this.parked.delete(id);
+    feed.dispose();
+    this.feeds.set(id, this.newFeed(id, feed.video));
+    this.emit();
   }
 
   private emit(): void {
