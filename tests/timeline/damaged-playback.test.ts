@@ -6,6 +6,7 @@
 // which fails the whole media element. The player must skip that GOP and go
 // on from the next keyframe, not stop for good.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { SegmentRow } from '../../main/engine/storage/store.ts';
@@ -13,7 +14,7 @@ import { readBoxHeader } from '../../main/engine/mp4/boxes.ts';
 import { parseInit } from '../../main/engine/mp4/init.ts';
 import { parseMoof } from '../../main/engine/mp4/fragment.ts';
 import { leadingSamples } from '../../main/engine/mp4/fragment-samples.ts';
-import { recordSegments, startTimelineFixture, stopRecording, type TimelineFixture } from './fixture.ts';
+import { ARTIFACTS, recordSegments, startTimelineFixture, stopRecording, type TimelineFixture } from './fixture.ts';
 
 interface PageVideo {
   currentTime: number;
@@ -21,6 +22,7 @@ interface PageVideo {
   dataset: Record<string, string | undefined>;
 }
 declare const document: { querySelector(s: string): unknown };
+declare const location: { hash: string };
 
 let f: TimelineFixture;
 let camera: number;
@@ -112,6 +114,13 @@ describe('a damaged recording', () => {
     // Still playing: the video moves on.
     const before = past.shown!;
     await f.waitFor('the video moving on', async () => ((await tile(page, camera)).shown ?? 0) > before + 500, 10_000);
+
+    // Paused on the damaged GOP, the tile says what is wrong there.
+    await page.click('[data-testid=play-toggle]');
+    await page.evaluate((hash) => (location.hash = hash), `#/timeline?cameras=${camera}&t=${Math.round(badAt)}`);
+    await f.waitFor('the tile to say the recording is damaged here', async () => (await tile(page, camera)).state === 'damaged', 15_000);
+    expect(await page.textContent(`figure[data-camera-id="${camera}"] .kwt-tile__overlay`)).toMatch(/damaged/);
+    await page.screenshot({ path: join(ARTIFACTS, 'timeline-damaged.png') });
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await page.context().close();
   }, 90_000);
