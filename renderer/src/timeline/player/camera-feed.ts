@@ -97,7 +97,8 @@ export class CameraFeed {
   private objectUrl: string;
   private disposed = false;
   private failing = false;
-  /** The chunk appended last: an append the parser rejects fails the element without a time. */
+  /** The chunk the parser rejected (the element then fails without a frame time), else the one appended last. */
+  private failedChunk: { segment: SegmentRef; fromMs: number; toMs: number } | null = null;
   private lastChunk: { segment: SegmentRef; fromMs: number; toMs: number } | null = null;
   private readonly onMediaError = () => void this.failed();
 
@@ -268,9 +269,10 @@ export class CameraFeed {
     const stamp = /timestamp=(\d+)/.exec(message);
     let skip: SkippedGop | null = null;
     try {
-      if (!stamp && this.lastChunk) {
+      const chunk = this.failedChunk ?? this.lastChunk;
+      if (!stamp && chunk) {
         // Rejected while appending (a damaged file): the chunk being appended goes.
-        const { segment, fromMs, toMs } = this.lastChunk;
+        const { segment, fromMs, toMs } = chunk;
         skip = { segmentId: segment.id, fromMs, toMs, from: segment.start + Math.floor(fromMs), to: segment.start + Math.ceil(toMs) };
       } else {
         const at = stamp ? this.toUtc(Number(stamp[1]) / 1e6) : this.currentUtc;
@@ -412,6 +414,11 @@ export class CameraFeed {
       sb.timestampOffset = (s.start - this.origin) / 1000;
       sb.appendBuffer(concat(init, media));
     }, true);
+    // A rejected append ends the MediaSource (this feed never ends it): stop here; the element's error follows.
+    if (this.mediaSource.readyState === 'ended') {
+      this.failedChunk ??= this.lastChunk;
+      return null;
+    }
     if (gen !== this.generation) return null;
     return next ? next.ms : Infinity;
   }
