@@ -303,10 +303,11 @@ export class LivePlayer {
    * Start over from the server's init + latest GOP: this page fell behind,
    * the decoder is stuck, or the media element failed.
    *
-   * - A media element with an error (a decode error: a camera that dropped
-   *   mid-frame can leave a broken access unit in the stream) refuses every
-   *   append until it loads a new source, so it gets a new MediaSource: the
-   *   old one would fail the next run's first append, again and again.
+   * - A media element with an error (a frame without a picture, which a
+   *   camera that dropped mid-frame can leave in its stream; a damaged box)
+   *   refuses every append until it loads a new source, so it gets a new
+   *   MediaSource: the old one would fail the next run's first append, again
+   *   and again (docs/live.md, "A media element that failed").
    * - The first re-sync since frames were shown is immediate; one that
    *   follows it without a frame between takes the reconnect backoff, so a
    *   run the page cannot play never turns into a reconnect loop.
