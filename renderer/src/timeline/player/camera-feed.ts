@@ -66,7 +66,6 @@ export interface SkippedGop {
   to: number;
 }
 
-
 /** Two segments closer than this are contiguous for the player (the index rounds to ms). */
 const CONTIGUOUS_MS = 1000;
 /** Media appended per request: small enough that a seek shows its frame fast, large enough to keep requests few. */
@@ -257,10 +256,11 @@ export class CameraFeed {
   }
 
   /**
-   * The media element failed (a frame it cannot decode): works out which GOP
-   * it failed in and tells the controller, which replaces this feed. The
-   * failed frame's time comes from Chromium's message when it gives one
-   * ("timestamp=<µs>"), else from where the video stands.
+   * The media element failed (a frame it cannot decode, a box it cannot
+   * parse): works out which GOP it failed in and tells the controller, which
+   * replaces this feed. A decode failure's frame time comes from Chromium's
+   * message ("timestamp=<µs>"); without one, the chunk whose append ended the
+   * MediaSource is the culprit, and failing that, where the video stands.
    */
   private async failed(): Promise<void> {
     if (this.disposed || this.failing) return;
@@ -529,4 +529,3 @@ function concat(a: ArrayBuffer, b: ArrayBuffer): ArrayBuffer {
 function once(target: EventTarget, event: string): Promise<void> {
   return new Promise((resolve) => target.addEventListener(event, () => resolve(), { once: true }));
 }
-
