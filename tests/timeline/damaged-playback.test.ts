@@ -96,28 +96,38 @@ function tile(page: Page, id: number): Promise<{ shown: number | null; state: st
   }, id);
 }
 
+/** Opens the timeline at `at` (UTC ms), waits for a frame and presses play. */
+async function playFrom(page: Page, at: number): Promise<void> {
+  await page.goto(`http://127.0.0.1:${f.app.port}/#/timeline?cameras=${camera}&t=${at}`);
+  await page.waitForSelector('[data-testid=timeline-page]');
+  await f.waitFor('a frame', async () => (await tile(page, camera)).shown !== null, 15_000);
+  await page.click('[data-testid=play-toggle]');
+}
+
+/** Waits until the video shows a time after `utc`; on timeout, says what the tile shows. */
+function playedPast(page: Page, utc: number, what: string): Promise<{ shown: number | null; state: string; skipped: number }> {
+  return f
+    .waitFor(
+      `playback past ${what}`,
+      async () => {
+        const t = await tile(page, camera);
+        return t.shown !== null && t.shown > utc ? t : null;
+      },
+      30_000,
+    )
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message}: the tile shows ${JSON.stringify(await tile(page, camera))}, waiting for ${utc}`);
+    });
+}
+
 describe('a damaged recording', () => {
   it('plays on from the next keyframe after a frame the browser cannot decode', async () => {
     const damaged = segments[2];
     const badAt = damaged.start + damageFrame(f.app.engine.store.absolutePath(damaged.file), 300);
     const { page, errors } = await f.browser();
-    const start = segments[1].start + 200;
-    await page.goto(`http://127.0.0.1:${f.app.port}/#/timeline?cameras=${camera}&t=${start}`);
-    await page.waitForSelector('[data-testid=timeline-page]');
-    await f.waitFor('a frame', async () => (await tile(page, camera)).shown !== null, 15_000);
-    await page.click('[data-testid=play-toggle]');
-
+    await playFrom(page, segments[1].start + 200);
     // Playback reaches the damaged frame, skips its GOP and plays the segments after it.
-    const past = await f.waitFor(
-      'playback past the damaged frame',
-      async () => {
-        const t = await tile(page, camera);
-        return t.shown !== null && t.shown > badAt + 1500 && t ? t : null;
-      },
-      30_000,
-    ).catch(async (err: Error) => {
-      throw new Error(`${err.message}: the tile shows ${JSON.stringify(await tile(page, camera))}, the damaged frame is at ${badAt}`);
-    });
+    const past = await playedPast(page, badAt + 1500, 'the damaged frame');
     expect(past.skipped).toBe(1);
     expect(past.state).not.toBe('error');
     // Still playing: the video moves on.
@@ -138,21 +148,9 @@ describe('a damaged recording', () => {
     const damaged = segments[4];
     damageBox(f.app.engine.store.absolutePath(damaged.file));
     const { page, errors } = await f.browser();
-    await page.goto(`http://127.0.0.1:${f.app.port}/#/timeline?cameras=${camera}&t=${segments[3].start + 200}`);
-    await page.waitForSelector('[data-testid=timeline-page]');
-    await f.waitFor('a frame', async () => (await tile(page, camera)).shown !== null, 15_000);
-    await page.click('[data-testid=play-toggle]');
+    await playFrom(page, segments[3].start + 200);
     // The damaged segment's first chunk (here the whole 2 s segment) is skipped; the next segment plays.
-    const past = await f.waitFor(
-      'playback past the damaged segment',
-      async () => {
-        const t = await tile(page, camera);
-        return t.shown !== null && t.shown > damaged.end + 500 ? t : null;
-      },
-      30_000,
-    ).catch(async (err: Error) => {
-      throw new Error(`${err.message}: the tile shows ${JSON.stringify(await tile(page, camera))}, the damaged segment ends at ${damaged.end}`);
-    });
+    const past = await playedPast(page, damaged.end + 500, 'the damaged segment');
     expect(past.skipped).toBe(1);
     expect(past.state).not.toBe('error');
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
