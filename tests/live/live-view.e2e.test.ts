@@ -83,6 +83,18 @@ async function expectOwnColours(when: string): Promise<void> {
   }
 }
 
+interface PlayerSnapshot {
+  url: string;
+  state: string;
+  mediaErrors: number;
+  lastMediaError: string | null;
+}
+
+/** Each running live player's inner state (mse-player.ts `snapshot()`, through `__kwLivePlayers`). */
+function livePlayers(): Promise<PlayerSnapshot[]> {
+  return rig.page.evaluate(() => (window as unknown as { __kwLivePlayers: () => PlayerSnapshot[] }).__kwLivePlayers());
+}
+
 /**
  * Runs in the page: counts media seeks until the maximised view's video
  * shows its first frame, then sets window.__kwSeeksBeforeFirstFrame.
@@ -223,8 +235,7 @@ describe('live view in Chromium', () => {
       // Which tile is stuck, and whether the server still has a viewer of its stream.
       const tiles = (await readTiles(rig.page)).map((t) => `${t.id}:${t.state}`).join(' ');
       const viewers = Object.entries(rig.app.live.stats().feeds).map(([feed, f]) => `${feed}:${f.viewers}`).join(' ');
-      const players = await rig.page.evaluate(() => (window as unknown as { __kwLivePlayers: () => unknown[] }).__kwLivePlayers());
-      throw new Error(`${(err as Error).message}; tiles ${tiles}; server viewers ${viewers}; players ${JSON.stringify(players)}`);
+      throw new Error(`${(err as Error).message}; tiles ${tiles}; server viewers ${viewers}; players ${JSON.stringify(await livePlayers())}`);
     }
     await expectMoving(rig.cameraIds, 1);
     await expectOwnColours('after all returned');
@@ -232,8 +243,8 @@ describe('live view in Chromium', () => {
   }, 120_000);
 
   it('brings a tile back after its media element fails on a broken fragment, on a new MediaSource and without a reconnect loop', async () => {
-    // A camera that drops mid-frame can leave a broken access unit in its stream, and the
-    // media element then fails for good: every later append to its MediaSource throws.
+    // A frame without a picture or a damaged box fails the media element for good:
+    // every later append to its MediaSource throws (docs/live.md).
     const id = rig.cameraIds[4];
     let connections = 0;
     let latest: WebSocketRoute | null = null;
@@ -251,15 +262,14 @@ describe('live view in Chromium', () => {
     const before = connections;
     // A box whose size is less than its own header: the page's MP4 parser fails, and with it the media element.
     latest!.send(Buffer.from([0, 0, 0, 4, 0x6d, 0x6f, 0x6f, 0x66]));
-    const players = () => rig.page.evaluate(() => (window as unknown as { __kwLivePlayers: () => { url: string; state: string; mediaErrors: number; lastMediaError: string | null }[] }).__kwLivePlayers());
     const recovered = await waitFor(
       async () => {
-        const mine = (await players()).find((p) => p.url.includes(`/api/live/${id}/sub`));
+        const mine = (await livePlayers()).find((p) => p.url.includes(`/api/live/${id}/sub`));
         return mine && mine.mediaErrors > 0 && mine.state === 'live' ? mine : null;
       },
       { timeoutMs: 20_000, what: `camera ${id}'s tile to fail on the broken fragment and come back` },
     ).catch(async (err: Error) => {
-      throw new Error(`${err.message}; ${connections - before} connections since; players ${JSON.stringify(await players())}`);
+      throw new Error(`${err.message}; ${connections - before} connections since; players ${JSON.stringify(await livePlayers())}`);
     });
     // MEDIA_ERR_DECODE from the parser, or the ended MediaSource when the element's error was not set yet.
     expect(recovered.lastMediaError).toMatch(/^3: .*APPEND_FAILED|ended on an error/);

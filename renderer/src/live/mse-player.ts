@@ -316,14 +316,18 @@ export class LivePlayer {
     this.closeSocket();
     this.ops = [];
     this.queuedBytes = 0;
-    // A failed append ends the MediaSource ('ended': this player never ends one) before the element's error is set.
-    const error = this.video.error;
-    if (error || this.mediaSource?.readyState === 'ended') {
+    if (this.mediaFailed()) {
+      const error = this.video.error;
       this.mediaErrors += 1;
       this.lastMediaError = error ? `${error.code}: ${error.message}` : 'the media source ended on an error';
       this.detachMedia();
     }
     this.scheduleReconnect(this.attempt === 0 ? 0 : undefined);
+  }
+
+  /** The media element failed, or its MediaSource ended ('ended' comes before the element's error; this player never ends one). */
+  private mediaFailed(): boolean {
+    return this.video.error !== null || this.mediaSource?.readyState === 'ended';
   }
 
   private onMessage(data: ArrayBuffer | string): void {
@@ -391,7 +395,7 @@ export class LivePlayer {
     this.ops = [];
     this.queuedBytes = 0;
     // A media element that failed takes no more media from its MediaSource (resync()).
-    if (this.video.error || this.mediaSource?.readyState === 'ended') this.detachMedia();
+    if (this.mediaFailed()) this.detachMedia();
     const mediaSource = this.mediaSource;
     if (mediaSource && mediaSource.readyState !== 'closed' && this.mime === null) {
       // Prepared at connect (prepareMedia): the codec is known now.
@@ -412,7 +416,7 @@ export class LivePlayer {
    * socket's handshake and the server's reply instead of following the init.
    */
   private prepareMedia(): void {
-    if (this.mediaSource && this.mediaSource.readyState === 'open' && !this.video.error) return;
+    if (this.mediaSource && this.mediaSource.readyState !== 'closed' && !this.mediaFailed()) return;
     this.attachMedia(null);
   }
 

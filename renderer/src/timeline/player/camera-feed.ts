@@ -96,9 +96,8 @@ export class CameraFeed {
   private objectUrl: string;
   private disposed = false;
   private failing = false;
-  /** The chunk the parser rejected (the element then fails without a frame time), else the one appended last. */
-  private failedChunk: { segment: SegmentRef; fromMs: number; toMs: number } | null = null;
-  private lastChunk: { segment: SegmentRef; fromMs: number; toMs: number } | null = null;
+  /** The chunk whose append ended the MediaSource: the parser rejected it, and the element fails without a frame time. */
+  private rejected: SkippedGop | null = null;
   private readonly onMediaError = () => void this.failed();
 
   constructor(
@@ -267,22 +266,15 @@ export class CameraFeed {
     this.failing = true;
     const message = this.video.error?.message || 'the video could not be decoded';
     const stamp = /timestamp=(\d+)/.exec(message);
-    let skip: SkippedGop | null = null;
+    let skip: SkippedGop | null = stamp ? null : this.rejected;
     try {
-      const chunk = this.failedChunk ?? this.lastChunk;
-      if (!stamp && chunk) {
-        // Rejected while appending (a damaged file): the chunk being appended goes.
-        const { segment, fromMs, toMs } = chunk;
-        skip = { segmentId: segment.id, fromMs, toMs, from: segment.start + Math.floor(fromMs), to: segment.start + Math.ceil(toMs) };
-      } else {
+      if (!skip) {
         const at = stamp ? this.toUtc(Number(stamp[1]) / 1e6) : this.currentUtc;
         const s = this.segments.find((x) => x.start <= at && at < x.end) ?? [...this.segments].reverse().find((x) => x.start <= at);
         if (s) {
           const index = await this.source.index(s.id);
           const from = keyframeAtOrBefore(index, at - s.start);
-          const next = index.keyframes.find((k) => k.ms > from.ms + 0.5);
-          const toMs = next ? next.ms : Math.max(index.durationMs, s.end - s.start);
-          skip = { segmentId: s.id, fromMs: from.ms, toMs, from: s.start + Math.floor(from.ms), to: s.start + Math.ceil(toMs) };
+          skip = skippedGop(s, index, from.ms, index.keyframes.find((k) => k.ms > from.ms + 0.5));
         }
       }
     } catch {
@@ -409,14 +401,13 @@ export class CameraFeed {
     const [init, media] = await Promise.all([this.init(s.id, index, signal), this.source.bytes(s.id, startOffset, endOffset, signal)]);
     if (gen !== this.generation || this.disposed) return null;
     const sb = this.sourceBuffer!;
-    this.lastChunk = { segment: s, fromMs: first.ms, toMs: next ? next.ms : Math.max(index.durationMs, s.end - s.start) };
     await this.op(() => {
       sb.timestampOffset = (s.start - this.origin) / 1000;
       sb.appendBuffer(concat(init, media));
     }, true);
     // A rejected append ends the MediaSource (this feed never ends it): stop here; the element's error follows.
     if (this.mediaSource.readyState === 'ended') {
-      this.failedChunk ??= this.lastChunk;
+      this.rejected ??= skippedGop(s, index, first.ms, next);
       return null;
     }
     if (gen !== this.generation) return null;
@@ -508,6 +499,12 @@ export class CameraFeed {
     }
     this.appended.clear();
   }
+}
+
+/** The stretch of segment `s` from `fromMs` to the keyframe `next` (or the segment's end), as a skipped GOP. */
+function skippedGop(s: SegmentRef, index: RecordingIndex, fromMs: number, next: { ms: number } | undefined): SkippedGop {
+  const toMs = next ? next.ms : Math.max(index.durationMs, s.end - s.start);
+  return { segmentId: s.id, fromMs, toMs, from: s.start + Math.floor(fromMs), to: s.start + Math.ceil(toMs) };
 }
 
 function keyframeAtOrBefore(index: RecordingIndex, ms: number): { offset: number; ms: number } {
